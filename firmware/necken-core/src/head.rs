@@ -1,0 +1,239 @@
+//! The style head: feature normalization plus a small MLP (or a linear layer), loaded from a
+//! model file at run time.
+//!
+//! File format (`.nkhead`): the 8 magic bytes `NKHEAD01`, a postcard-encoded [`StyleHead`],
+//! then the 32-byte SHA-256 of everything before it. Loading checks the magic, the checksum,
+//! the feature version and every dimension; any mismatch is a clear error.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::style::Style;
+use crate::vector::{FEATURE_DIM, FEATURE_VERSION};
+
+const MAGIC: &[u8; 8] = b"NKHEAD01";
+
+/// Errors from loading a head.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum HeadError {
+    /// Not a head file.
+    #[error("not a necken style-head file (bad magic bytes)")]
+    BadMagic,
+    /// The checksum does not match: the file is truncated or corrupt.
+    #[error("style-head checksum mismatch: the file is truncated or corrupt")]
+    Checksum,
+    /// The payload does not decode.
+    #[error("style-head payload does not decode: {0}")]
+    Decode(String),
+    /// Trained for another feature layout.
+    #[error("style head expects feature version {found}, this necken computes version {expected}")]
+    FeatureVersion {
+        /// In the file.
+        found: u32,
+        /// Computed here.
+        expected: u32,
+    },
+    /// Inconsistent shapes.
+    #[error("style head is malformed: {0}")]
+    Shape(String),
+}
+
+/// One dense layer: `out = W · in + b`, row-major `W` of `outputs × inputs`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dense {
+    /// Input width.
+    pub inputs: u32,
+    /// Output width.
+    pub outputs: u32,
+    /// Row-major weights.
+    pub weights: Vec<f32>,
+    /// Biases.
+    pub bias: Vec<f32>,
+    /// Apply ReLU after this layer (never on the last).
+    pub relu: bool,
+}
+
+/// A trained style head.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StyleHead {
+    /// Human-readable id, e.g. `necken-style-head-v1`.
+    pub id: String,
+    /// Feature-vector version the head was trained on.
+    pub feature_version: u32,
+    /// Output classes in order.
+    pub classes: Vec<Style>,
+    /// Per-feature mean subtracted before the first layer.
+    pub feature_mean: Vec<f32>,
+    /// Per-feature scale divided after subtracting the mean (never 0).
+    pub feature_scale: Vec<f32>,
+    /// The layers; the last one's outputs are class logits.
+    pub layers: Vec<Dense>,
+    /// How it was trained (data, date), for reports.
+    pub trained_on: String,
+}
+
+impl StyleHead {
+    /// Serializes with magic and checksum.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = MAGIC.to_vec();
+        out.extend(postcard::to_stdvec(self).expect("a head always encodes"));
+        let sum = Sha256::digest(&out);
+        out.extend_from_slice(&sum);
+        out
+    }
+
+    /// Parses and validates a head file's bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<StyleHead, HeadError> {
+        if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(HeadError::BadMagic);
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - 32);
+        if Sha256::digest(body).as_slice() != sum {
+            return Err(HeadError::Checksum);
+        }
+        let head: StyleHead = postcard::from_bytes(&body[MAGIC.len()..])
+            .map_err(|e| HeadError::Decode(e.to_string()))?;
+        head.validate()?;
+        Ok(head)
+    }
+
+    /// SHA-256 of the serialized head.
+    pub fn sha256(&self) -> [u8; 32] {
+        Sha256::digest(self.to_bytes()).into()
+    }
+
+    fn validate(&self) -> Result<(), HeadError> {
+        if self.feature_version != FEATURE_VERSION {
+            return Err(HeadError::FeatureVersion {
+                found: self.feature_version,
+                expected: FEATURE_VERSION,
+            });
+        }
+        if self.feature_mean.len() != FEATURE_DIM || self.feature_scale.len() != FEATURE_DIM {
+            return Err(HeadError::Shape(format!(
+                "normalization has {} means and {} scales, expected {FEATURE_DIM}",
+                self.feature_mean.len(),
+                self.feature_scale.len()
+            )));
+        }
+        if self
+            .feature_scale
+            .iter()
+            .any(|s| *s == 0.0 || !s.is_finite())
+        {
+            return Err(HeadError::Shape(
+                "a feature scale is zero or not finite".into(),
+            ));
+        }
+        let mut width = FEATURE_DIM as u32;
+        for (i, l) in self.layers.iter().enumerate() {
+            if l.inputs != width
+                || l.weights.len() as u64 != l.inputs as u64 * l.outputs as u64
+                || l.bias.len() != l.outputs as usize
+            {
+                return Err(HeadError::Shape(format!(
+                    "layer {i} has inconsistent sizes"
+                )));
+            }
+            width = l.outputs;
+        }
+        if self.layers.is_empty() || width as usize != self.classes.len() {
+            return Err(HeadError::Shape(format!(
+                "last layer has {width} outputs for {} classes",
+                self.classes.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Class probabilities (softmax) for a feature vector of [`FEATURE_DIM`] values.
+    pub fn predict(&self, features: &[f32]) -> Vec<(Style, f32)> {
+        let mut x: Vec<f32> = features
+            .iter()
+            .zip(self.feature_mean.iter().zip(&self.feature_scale))
+            .map(|(v, (m, s))| (v - m) / s)
+            .collect();
+        let mut y = Vec::new();
+        for l in &self.layers {
+            y.clear();
+            for o in 0..l.outputs as usize {
+                let row = &l.weights[o * l.inputs as usize..(o + 1) * l.inputs as usize];
+                let mut acc = l.bias[o];
+                for (w, xi) in row.iter().zip(&x) {
+                    acc += w * xi;
+                }
+                y.push(if l.relu { acc.max(0.0) } else { acc });
+            }
+            std::mem::swap(&mut x, &mut y);
+        }
+        let max = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let exps: Vec<f32> = x.iter().map(|v| (v - max).exp()).collect();
+        let sum: f32 = exps.iter().sum();
+        self.classes
+            .iter()
+            .zip(exps)
+            .map(|(&c, e)| (c, e / sum))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn tiny_head() -> StyleHead {
+        let classes = vec![Style::Polska, Style::Polka];
+        let mut weights = vec![0f32; 2 * FEATURE_DIM];
+        // Ternary confidence (dim 213) votes polska, against polka.
+        weights[213] = 4.0;
+        weights[FEATURE_DIM + 213] = -4.0;
+        StyleHead {
+            id: "test".into(),
+            feature_version: FEATURE_VERSION,
+            classes,
+            feature_mean: vec![0.0; FEATURE_DIM],
+            feature_scale: vec![1.0; FEATURE_DIM],
+            layers: vec![Dense {
+                inputs: FEATURE_DIM as u32,
+                outputs: 2,
+                weights,
+                bias: vec![0.0, 0.0],
+                relu: false,
+            }],
+            trained_on: "hand-made".into(),
+        }
+    }
+
+    #[test]
+    fn head_file_round_trips_and_predicts() {
+        let head = tiny_head();
+        let back = StyleHead::from_bytes(&head.to_bytes()).unwrap();
+        let mut x = vec![0f32; FEATURE_DIM];
+        x[213] = 0.9;
+        let p = back.predict(&x);
+        assert_eq!(p[0].0, Style::Polska);
+        assert!(p[0].1 > 0.9, "{p:?}");
+    }
+
+    #[test]
+    fn corrupt_or_mismatched_heads_are_refused() {
+        let bytes = tiny_head().to_bytes();
+        assert_eq!(
+            StyleHead::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(HeadError::Checksum)
+        );
+        assert_eq!(StyleHead::from_bytes(b"garbage"), Err(HeadError::BadMagic));
+        let mut old = tiny_head();
+        old.feature_version = 0;
+        assert!(matches!(
+            StyleHead::from_bytes(&old.to_bytes()),
+            Err(HeadError::FeatureVersion { found: 0, .. })
+        ));
+        let mut bad = tiny_head();
+        bad.layers[0].bias.pop();
+        assert!(matches!(
+            StyleHead::from_bytes(&bad.to_bytes()),
+            Err(HeadError::Shape(_))
+        ));
+    }
+}

@@ -1,0 +1,633 @@
+//! JSON interop with NeckenML's `raw_artifacts`.
+//!
+//! Import reads both of its layouts: the older `madmom.*` keys of its documentation and the
+//! newer `rhythm_extractor.*` keys its code writes. Export writes the documented `madmom.*`
+//! layout plus a `necken` object carrying what NeckenML has no key for (schema version,
+//! profile, provenance, hops), so that export followed by import is lossless up to the compact
+//! quantization. Absent parts stay absent: NeckenML's "model missing" vocal fallback
+//! (instrumental 0.0, vocal 1.0, no predictions) is read as *no vocal data*.
+
+use serde_json::{json, Map, Value};
+
+use crate::artifact::*;
+
+/// NeckenML's beat energy is a sum of squares over ±50 ms at 44.1 kHz (4411 samples); ours is
+/// the mean square over the same window.
+pub const NECKENML_BEAT_WINDOW_SAMPLES: f64 = 4411.0;
+/// MusiCNN patch hop in NeckenML: 93 frames of 256 samples at 16 kHz.
+pub const NECKENML_PATCH_HOP_S: f32 = 93.0 * 256.0 / 16000.0;
+
+/// Errors from reading NeckenML JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Not JSON.
+    #[error("not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// JSON, but not a raw_artifacts object.
+    #[error("not a NeckenML raw_artifacts object: {0}")]
+    Layout(String),
+    /// A key holds the wrong type or impossible values.
+    #[error("NeckenML key `{key}`: {problem}")]
+    Field {
+        /// Dotted key path.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+fn field(key: &str, problem: impl Into<String>) -> ImportError {
+    ImportError::Field {
+        key: key.to_string(),
+        problem: problem.into(),
+    }
+}
+
+fn get<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn num(v: &Value, key: &str) -> Result<f64, ImportError> {
+    let x = v.as_f64().ok_or_else(|| field(key, "expected a number"))?;
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(field(key, "not a finite number"))
+    }
+}
+
+fn opt_num(obj: &Value, section: &str, key: &str) -> Result<Option<f64>, ImportError> {
+    get(obj, key)
+        .map(|v| num(v, &format!("{section}.{key}")))
+        .transpose()
+}
+
+fn num_array(v: &Value, key: &str) -> Result<Vec<f64>, ImportError> {
+    v.as_array()
+        .ok_or_else(|| field(key, "expected an array of numbers"))?
+        .iter()
+        .map(|x| num(x, key))
+        .collect()
+}
+
+fn pairs(v: &Value, key: &str) -> Result<Vec<[f64; 2]>, ImportError> {
+    v.as_array()
+        .ok_or_else(|| field(key, "expected an array of pairs"))?
+        .iter()
+        .map(|row| {
+            let r = num_array(row, key)?;
+            if r.len() < 2 {
+                return Err(field(key, "a row has fewer than 2 values"));
+            }
+            Ok([r[0], r[1]])
+        })
+        .collect()
+}
+
+fn ascending(times: &[f64], key: &str) -> Result<(), ImportError> {
+    if times.windows(2).any(|w| w[1] < w[0]) {
+        Err(field(key, "times are not in ascending order"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads NeckenML raw_artifacts JSON (either layout).
+pub fn import_json(text: &str) -> Result<RawArtifacts, ImportError> {
+    let root: Value = serde_json::from_str(text)?;
+    if !root.is_object() {
+        return Err(ImportError::Layout("the top level is not an object".into()));
+    }
+    let ext = get(&root, "necken");
+    let (rhythm_key, rhythm) = match (get(&root, "rhythm_extractor"), get(&root, "madmom")) {
+        (Some(r), _) => ("rhythm_extractor", Some(r)),
+        (None, Some(m)) => ("madmom", Some(m)),
+        (None, None) => ("", None),
+    };
+    let known = [
+        "musicnn",
+        "vocal",
+        "audio_stats",
+        "onsets",
+        "dynamics",
+        "structure",
+    ];
+    if rhythm.is_none() && !known.iter().any(|k| get(&root, k).is_some()) {
+        return Err(ImportError::Layout(
+            "none of rhythm_extractor, madmom, musicnn, vocal, audio_stats, onsets, dynamics, structure is present".into(),
+        ));
+    }
+
+    let beats = match rhythm {
+        Some(r) => read_beats(r, rhythm_key)?,
+        None => None,
+    };
+    let activation = match rhythm.and_then(|r| get(r, "activation_functions")) {
+        Some(v) => {
+            let key = format!("{rhythm_key}.activation_functions");
+            let rows = pairs(v, &key)?;
+            let fps = match rhythm.and_then(|r| get(r, "fps")) {
+                Some(f) => num(f, &format!("{rhythm_key}.fps"))? as f32,
+                None => 100.0,
+            };
+            Some(ActivationFunction {
+                frame_rate_hz: fps,
+                beat: rows.iter().map(|r| r[0] as f32).collect(),
+                downbeat: rows.iter().map(|r| r[1] as f32).collect(),
+            })
+        }
+        None => None,
+    };
+
+    let embedding = match get(&root, "musicnn") {
+        Some(m) => {
+            let mean = match get(m, "avg_embedding") {
+                Some(v) => Some(num_array(v, "musicnn.avg_embedding")?),
+                None => None,
+            };
+            let raw = match get(m, "raw_embeddings") {
+                Some(v) => Some(
+                    v.as_array()
+                        .ok_or_else(|| field("musicnn.raw_embeddings", "expected an array"))?
+                        .iter()
+                        .map(|row| {
+                            num_array(row, "musicnn.raw_embeddings")
+                                .map(|r| r.iter().map(|&x| x as f32).collect::<Vec<f32>>())
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                None => None,
+            };
+            let model = ext
+                .and_then(|e| get(e, "embedding_model"))
+                .and_then(Value::as_str)
+                .unwrap_or("msd-musicnn-1")
+                .to_string();
+            let hop = ext_f32(ext, "embedding_segment_hop_s").unwrap_or(NECKENML_PATCH_HOP_S);
+            mean.map(|mean| Embedding {
+                model,
+                mean: mean.iter().map(|&x| x as f32).collect(),
+                segments: raw.map(|values| Series { hop_s: hop, values }),
+            })
+        }
+        None => None,
+    };
+
+    let vocal = match get(&root, "vocal") {
+        Some(v) => {
+            let inst = opt_num(v, "vocal", "instrumental_score")?;
+            let voc = opt_num(v, "vocal", "vocal_score")?;
+            let preds = match get(v, "predictions") {
+                Some(p) => Some(pairs(p, "vocal.predictions")?),
+                None => None,
+            };
+            let inverted_fallback = preds.is_none() && inst == Some(0.0) && voc == Some(1.0);
+            match (inst, voc) {
+                (Some(i), Some(s)) if !inverted_fallback => Some(VocalScores {
+                    instrumental: i as f32,
+                    vocal: s as f32,
+                    segments: preds.map(|rows| Series {
+                        hop_s: ext_f32(ext, "vocal_segment_hop_s").unwrap_or(NECKENML_PATCH_HOP_S),
+                        values: rows.iter().map(|r| [r[0] as f32, r[1] as f32]).collect(),
+                    }),
+                }),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+
+    let audio_stats = match get(&root, "audio_stats") {
+        Some(s) => {
+            let need = |k: &str| -> Result<f32, ImportError> {
+                opt_num(s, "audio_stats", k)?
+                    .map(|x| x as f32)
+                    .ok_or_else(|| field(&format!("audio_stats.{k}"), "missing"))
+            };
+            Some(AudioStats {
+                loudness_lufs: opt_num(s, "audio_stats", "loudness_lufs")?.map(|x| x as f32),
+                rms: need("rms")?,
+                zcr: need("zcr")?,
+                onset_rate: need("onset_rate")?,
+                duration_s: need("duration_seconds")?,
+            })
+        }
+        None => None,
+    };
+
+    let onsets = match get(&root, "onsets").and_then(|o| get(o, "librosa_onset_times")) {
+        Some(v) => {
+            let t = num_array(v, "onsets.librosa_onset_times")?;
+            ascending(&t, "onsets.librosa_onset_times")?;
+            Some(t)
+        }
+        None => None,
+    };
+
+    let dynamics = match get(&root, "dynamics") {
+        Some(d) => {
+            let beat_energy = match get(d, "beat_activations") {
+                Some(v) => num_array(v, "dynamics.beat_activations")?
+                    .iter()
+                    .map(|e| (e / NECKENML_BEAT_WINDOW_SAMPLES) as f32)
+                    .collect(),
+                None => Vec::new(),
+            };
+            let envelope = match get(d, "envelope") {
+                Some(v) => {
+                    let values = num_array(v, "dynamics.envelope")?;
+                    let hop_s = match ext_f32(ext, "envelope_hop_s") {
+                        Some(h) => h,
+                        None => {
+                            let rate = opt_num(d, "dynamics", "envelope_sample_rate")?
+                                .ok_or_else(|| field("dynamics.envelope_sample_rate", "missing"))?;
+                            if rate <= 0.0 {
+                                return Err(field("dynamics.envelope_sample_rate", "not positive"));
+                            }
+                            (1.0 / rate) as f32
+                        }
+                    };
+                    Some(Series {
+                        hop_s,
+                        values: values.iter().map(|&x| x as f32).collect(),
+                    })
+                }
+                None => None,
+            };
+            let consistent = beats
+                .as_ref()
+                .is_some_and(|b: &BeatTrack| b.times.len() == beat_energy.len());
+            if !consistent && !beat_energy.is_empty() {
+                return Err(field(
+                    "dynamics.beat_activations",
+                    "count differs from the number of beats",
+                ));
+            }
+            // Without beats, beat energies mean nothing; without either part nothing is kept.
+            (consistent || envelope.is_some()).then(|| Dynamics {
+                beat_energy: if consistent { beat_energy } else { Vec::new() },
+                envelope,
+            })
+        }
+        None => None,
+    };
+
+    let structure = match get(&root, "structure") {
+        Some(s) => match (get(s, "sections"), get(s, "section_labels")) {
+            (Some(starts), labels) => {
+                let starts = num_array(starts, "structure.sections")?;
+                ascending(&starts, "structure.sections")?;
+                let labels: Vec<String> = match labels {
+                    Some(l) => l
+                        .as_array()
+                        .ok_or_else(|| field("structure.section_labels", "expected an array"))?
+                        .iter()
+                        .map(|x| {
+                            x.as_str().map(str::to_string).ok_or_else(|| {
+                                field("structure.section_labels", "expected strings")
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                    None => return Err(field("structure.section_labels", "missing")),
+                };
+                if labels.len() != starts.len() {
+                    return Err(field(
+                        "structure.section_labels",
+                        "count differs from structure.sections",
+                    ));
+                }
+                Some(Structure { starts, labels })
+            }
+            _ => None,
+        },
+        None => None,
+    };
+
+    let beats_per_bar = match ext.and_then(|e| e.get("beats_per_bar")) {
+        Some(v) if ext.is_some() => v.as_u64().map(|n| n as u8),
+        _ => match rhythm.and_then(|r| get(r, "beats_per_bar")) {
+            Some(v) => Some(num(v, &format!("{rhythm_key}.beats_per_bar"))? as u8),
+            None => beats.as_ref().and_then(|b| b.numbers.iter().copied().max()),
+        },
+    };
+    let ternary_confidence = match ext {
+        Some(e) => e
+            .get("ternary_confidence")
+            .and_then(Value::as_f64)
+            .map(|x| x as f32),
+        None => match rhythm.and_then(|r| get(r, "ternary_confidence")) {
+            Some(v) => Some(num(v, &format!("{rhythm_key}.ternary_confidence"))? as f32),
+            None => None,
+        },
+    };
+    let tempo_bpm = match ext {
+        Some(e) => e.get("tempo_bpm").and_then(Value::as_f64).map(|x| x as f32),
+        None => match rhythm.and_then(|r| get(r, "bpm")) {
+            Some(v) if beats.as_ref().is_some_and(|b| b.times.len() >= 2) => {
+                Some(num(v, &format!("{rhythm_key}.bpm"))? as f32)
+            }
+            _ => None,
+        },
+    };
+    let beat_count = match ext
+        .and_then(|e| e.get("beat_count"))
+        .and_then(Value::as_u64)
+    {
+        Some(n) => n as u32,
+        None => beats.as_ref().map(|b| b.times.len() as u32).unwrap_or(0),
+    };
+
+    let profile = match ext.and_then(|e| get(e, "profile")).and_then(Value::as_str) {
+        Some(p) => {
+            Profile::from_name(p).ok_or_else(|| field("necken.profile", "unknown profile"))?
+        }
+        None if activation.is_some() => Profile::Full,
+        None if beats.is_some() => Profile::Standard,
+        None => Profile::Minimal,
+    };
+    let provenance = match ext.and_then(|e| get(e, "provenance")) {
+        Some(p) => read_provenance(p)?,
+        None => Provenance {
+            analyzer: format!(
+                "neckenml {}",
+                root.get("version")
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown")
+            ),
+            models: Vec::new(),
+            source_sample_rate_hz: 0,
+            analysis_sample_rate_hz: 0,
+            frame_rate_hz: activation.as_ref().map(|a| a.frame_rate_hz).unwrap_or(0.0),
+            analyzed_at: 0,
+            audio_fingerprint: [0; 8],
+        },
+    };
+
+    Ok(RawArtifacts {
+        profile,
+        rhythm: RhythmSummary {
+            tempo_bpm,
+            beats_per_bar,
+            ternary_confidence,
+            beat_count,
+        },
+        beats,
+        activation,
+        embedding,
+        vocal,
+        audio_stats,
+        onsets,
+        dynamics,
+        structure,
+        provenance,
+    })
+}
+
+fn ext_f32(ext: Option<&Value>, key: &str) -> Option<f32> {
+    ext.and_then(|e| e.get(key))
+        .and_then(Value::as_f64)
+        .map(|x| x as f32)
+}
+
+fn read_beats(r: &Value, section: &str) -> Result<Option<BeatTrack>, ImportError> {
+    // Newer layout: `beats` + `beat_positions`; older: `beat_times` + `beat_info`.
+    let info_key = format!("{section}.beat_info");
+    let info = get(r, "beat_info")
+        .map(|v| pairs(v, &info_key))
+        .transpose()?;
+    let times = match get(r, "beats").or_else(|| get(r, "beat_times")) {
+        Some(v) => Some(num_array(v, &format!("{section}.beats"))?),
+        None => info
+            .as_ref()
+            .map(|rows| rows.iter().map(|r| r[0]).collect()),
+    };
+    let Some(times) = times else { return Ok(None) };
+    ascending(&times, &format!("{section}.beats"))?;
+    let numbers: Vec<f64> = match (get(r, "beat_positions"), &info) {
+        (Some(v), _) => num_array(v, &format!("{section}.beat_positions"))?,
+        (None, Some(rows)) => rows.iter().map(|r| r[1]).collect(),
+        (None, None) => {
+            return Err(field(
+                &format!("{section}.beat_positions"),
+                "beats without beat positions or beat_info",
+            ))
+        }
+    };
+    if numbers.len() != times.len() {
+        return Err(field(
+            &format!("{section}.beat_positions"),
+            "count differs from the number of beats",
+        ));
+    }
+    if numbers
+        .iter()
+        .any(|&n| !(1.0..=16.0).contains(&n) || n.fract() != 0.0)
+    {
+        return Err(field(
+            &format!("{section}.beat_positions"),
+            "positions must be whole numbers from 1 to 16",
+        ));
+    }
+    Ok(Some(BeatTrack {
+        times,
+        numbers: numbers.iter().map(|&n| n as u8).collect(),
+    }))
+}
+
+fn read_provenance(p: &Value) -> Result<Provenance, ImportError> {
+    let hex8 = |key: &str| -> Result<[u8; 8], ImportError> {
+        let s = p
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("0000000000000000");
+        parse_hex8(s).ok_or_else(|| {
+            field(
+                &format!("necken.provenance.{key}"),
+                "expected 16 hex digits",
+            )
+        })
+    };
+    let models = match p.get("models").and_then(Value::as_array) {
+        Some(ms) => ms
+            .iter()
+            .map(|m| {
+                Ok(ModelRef {
+                    id: m
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| field("necken.provenance.models.id", "missing"))?
+                        .to_string(),
+                    sha256_prefix: parse_hex8(
+                        m.get("sha256_prefix").and_then(Value::as_str).unwrap_or(""),
+                    )
+                    .ok_or_else(|| {
+                        field(
+                            "necken.provenance.models.sha256_prefix",
+                            "expected 16 hex digits",
+                        )
+                    })?,
+                })
+            })
+            .collect::<Result<_, ImportError>>()?,
+        None => Vec::new(),
+    };
+    Ok(Provenance {
+        analyzer: p
+            .get("analyzer")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string(),
+        models,
+        source_sample_rate_hz: p
+            .get("source_sample_rate_hz")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u32,
+        analysis_sample_rate_hz: p
+            .get("analysis_sample_rate_hz")
+            .and_then(Value::as_u64)
+            .unwrap_or(0) as u32,
+        frame_rate_hz: p
+            .get("frame_rate_hz")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0) as f32,
+        analyzed_at: p.get("analyzed_at").and_then(Value::as_u64).unwrap_or(0),
+        audio_fingerprint: hex8("audio_fingerprint")?,
+    })
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_hex8(s: &str) -> Option<[u8; 8]> {
+    if s.len() != 16 {
+        return None;
+    }
+    let mut out = [0u8; 8];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Writes artifacts in NeckenML's documented `madmom.*` layout (plus the `necken` object).
+pub fn export_seed_json(a: &RawArtifacts) -> Value {
+    let mut root = Map::new();
+    root.insert("version".into(), json!("1.0.0"));
+    let mut madmom = Map::new();
+    if let Some(b) = &a.beats {
+        madmom.insert("beat_times".into(), json!(b.times));
+        let info: Vec<[f64; 2]> = b
+            .times
+            .iter()
+            .zip(&b.numbers)
+            .map(|(&t, &n)| [t, n as f64])
+            .collect();
+        madmom.insert("beat_info".into(), json!(info));
+        madmom.insert("bars".into(), json!(b.bar_times()));
+    }
+    if let Some(tc) = a.rhythm.ternary_confidence {
+        madmom.insert("ternary_confidence".into(), json!(tc));
+    }
+    if let Some(bpm) = a.rhythm.tempo_bpm {
+        madmom.insert("bpm".into(), json!(bpm));
+    }
+    if let Some(n) = a.rhythm.beats_per_bar {
+        madmom.insert("beats_per_bar".into(), json!(n));
+    }
+    if let Some(act) = &a.activation {
+        let rows: Vec<[f32; 2]> = act
+            .beat
+            .iter()
+            .zip(&act.downbeat)
+            .map(|(&b, &d)| [b, d])
+            .collect();
+        madmom.insert("activation_functions".into(), json!(rows));
+        madmom.insert("fps".into(), json!(act.frame_rate_hz));
+    }
+    if !madmom.is_empty() {
+        root.insert("madmom".into(), Value::Object(madmom));
+    }
+    if let Some(e) = &a.embedding {
+        let mut m = Map::new();
+        m.insert("avg_embedding".into(), json!(e.mean));
+        if let Some(s) = &e.segments {
+            m.insert("raw_embeddings".into(), json!(s.values));
+        }
+        root.insert("musicnn".into(), Value::Object(m));
+    }
+    if let Some(v) = &a.vocal {
+        let mut m = Map::new();
+        m.insert("instrumental_score".into(), json!(v.instrumental));
+        m.insert("vocal_score".into(), json!(v.vocal));
+        if let Some(s) = &v.segments {
+            m.insert("predictions".into(), json!(s.values));
+        }
+        root.insert("vocal".into(), Value::Object(m));
+    }
+    if let Some(s) = &a.audio_stats {
+        root.insert(
+            "audio_stats".into(),
+            json!({
+                "loudness_lufs": s.loudness_lufs,
+                "rms": s.rms,
+                "zcr": s.zcr,
+                "onset_rate": s.onset_rate,
+                "duration_seconds": s.duration_s,
+            }),
+        );
+    }
+    if let Some(o) = &a.onsets {
+        root.insert("onsets".into(), json!({ "librosa_onset_times": o }));
+    }
+    if let Some(d) = &a.dynamics {
+        let mut m = Map::new();
+        let sums: Vec<f64> = d
+            .beat_energy
+            .iter()
+            .map(|&e| e as f64 * NECKENML_BEAT_WINDOW_SAMPLES)
+            .collect();
+        m.insert("beat_activations".into(), json!(sums));
+        if let Some(e) = &a.beats {
+            m.insert("intervals".into(), json!(e.intervals()));
+        }
+        if let Some(env) = &d.envelope {
+            m.insert("envelope".into(), json!(env.values));
+            m.insert("envelope_sample_rate".into(), json!(1.0 / env.hop_s as f64));
+        }
+        root.insert("dynamics".into(), Value::Object(m));
+    }
+    if let Some(s) = &a.structure {
+        root.insert(
+            "structure".into(),
+            json!({ "sections": s.starts, "section_labels": s.labels }),
+        );
+    }
+    let p = &a.provenance;
+    root.insert(
+        "necken".into(),
+        json!({
+            "schema_version": SCHEMA_VERSION,
+            "profile": a.profile.name(),
+            "tempo_bpm": a.rhythm.tempo_bpm,
+            "beats_per_bar": a.rhythm.beats_per_bar,
+            "ternary_confidence": a.rhythm.ternary_confidence,
+            "beat_count": a.rhythm.beat_count,
+            "embedding_model": a.embedding.as_ref().map(|e| e.model.clone()),
+            "embedding_segment_hop_s": a.embedding.as_ref().and_then(|e| e.segments.as_ref()).map(|s| s.hop_s),
+            "vocal_segment_hop_s": a.vocal.as_ref().and_then(|v| v.segments.as_ref()).map(|s| s.hop_s),
+            "envelope_hop_s": a.dynamics.as_ref().and_then(|d| d.envelope.as_ref()).map(|e| e.hop_s),
+            "provenance": {
+                "analyzer": p.analyzer,
+                "models": p.models.iter().map(|m| json!({"id": m.id, "sha256_prefix": hex(&m.sha256_prefix)})).collect::<Vec<_>>(),
+                "source_sample_rate_hz": p.source_sample_rate_hz,
+                "analysis_sample_rate_hz": p.analysis_sample_rate_hz,
+                "frame_rate_hz": p.frame_rate_hz,
+                "analyzed_at": p.analyzed_at,
+                "audio_fingerprint": hex(&p.audio_fingerprint),
+            }
+        }),
+    );
+    Value::Object(root)
+}

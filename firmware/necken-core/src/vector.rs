@@ -1,0 +1,103 @@
+//! The feature vector the style head reads.
+//!
+//! Dimensions 0–216 keep NeckenML's order (embedding, then rhythm, stats, voice, feel) so its
+//! documentation still applies; 217–225 are ours. A missing input is 0 in its dimensions and
+//! its presence flag (221–225) is 0, so a head learns absence instead of reading a fake value.
+
+use crate::artifact::RawArtifacts;
+use crate::features::DerivedFeatures;
+
+/// Version of the layout below; a head trained on another version is refused.
+pub const FEATURE_VERSION: u32 = 1;
+/// Dimensions of the embedding part.
+pub const EMBEDDING_DIM: usize = 200;
+/// Total dimensions.
+pub const FEATURE_DIM: usize = 226;
+
+/// Names of dimensions 200.. (the first 200 are `embedding[i]`).
+pub const TAIL_NAMES: [&str; FEATURE_DIM - EMBEDDING_DIM] = [
+    "tempo_bpm",
+    "mean_beat_interval_s",
+    "punchiness",
+    "beat_share_1",
+    "beat_share_2",
+    "beat_share_3",
+    "polska_score",
+    "hambo_score",
+    "bpm_stability",
+    "swing_ratio",
+    "rms",
+    "zcr",
+    "onset_rate",
+    "ternary_confidence",
+    "voice_probability",
+    "articulation",
+    "bounciness",
+    "downbeat_dominance",
+    "beats_per_bar",
+    "loudness_lufs",
+    "duration_s",
+    "has_embedding",
+    "has_beats",
+    "has_swing",
+    "has_dynamics",
+    "has_vocal",
+];
+
+/// Builds the vector from derived features and the artifacts' embedding.
+pub fn feature_vector(f: &DerivedFeatures, a: &RawArtifacts) -> Vec<f32> {
+    let mut v = vec![0f32; FEATURE_DIM];
+    let embedding = a
+        .embedding
+        .as_ref()
+        .filter(|e| e.mean.len() == EMBEDDING_DIM);
+    if let Some(e) = embedding {
+        v[..EMBEDDING_DIM].copy_from_slice(&e.mean);
+    }
+    let share = |k: usize| {
+        f.beat_shares
+            .as_ref()
+            .and_then(|s| s.get(k).copied())
+            .unwrap_or(0.0)
+    };
+    let tail = [
+        f.tempo_bpm.unwrap_or(0.0),
+        f.tempo_bpm.map(|t| 60.0 / t).unwrap_or(0.0),
+        f.punchiness.unwrap_or(0.0),
+        share(0),
+        share(1),
+        share(2),
+        f.polska_score.unwrap_or(0.0),
+        f.hambo_score.unwrap_or(0.0),
+        f.bpm_stability.unwrap_or(0.0),
+        f.swing_ratio.unwrap_or(0.0),
+        f.rms.unwrap_or(0.0),
+        f.zcr.unwrap_or(0.0),
+        f.onset_rate.unwrap_or(0.0),
+        f.ternary_confidence.unwrap_or(0.0),
+        f.voice_probability.unwrap_or(0.0),
+        f.articulation.unwrap_or(0.0),
+        f.bounciness.unwrap_or(0.0),
+        f.downbeat_dominance.unwrap_or(0.0),
+        f.beats_per_bar.map(f64::from).unwrap_or(0.0),
+        f.loudness_lufs.unwrap_or(0.0),
+        f.duration_s.unwrap_or(0.0),
+        flag(embedding.is_some()),
+        flag(f.beat_shares.is_some()),
+        flag(f.swing_ratio.is_some()),
+        flag(f.punchiness.is_some()),
+        flag(f.voice_probability.is_some()),
+    ];
+    for (dst, src) in v[EMBEDDING_DIM..].iter_mut().zip(tail) {
+        *dst = src as f32;
+    }
+    v
+}
+
+fn flag(b: bool) -> f64 {
+    if b {
+        1.0
+    } else {
+        0.0
+    }
+}

@@ -1,0 +1,60 @@
+//! # necken-store
+//!
+//! Where analyzed tracks live: metadata and the compact artifact record of each track, keyed by
+//! a content hash, with a per-write sequence number for incremental sync. [`ArtifactStore`] is
+//! the interface callers use; [`SledStore`] implements it on sled.
+#![warn(missing_docs)]
+
+mod sled_store;
+mod track;
+
+pub use sled_store::{SledStore, StoreConfig};
+pub use track::{TrackId, TrackMeta, TrackRecord};
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The storage engine failed.
+    #[error("store: {0}")]
+    Engine(String),
+    /// A stored record does not decode.
+    #[error("store: track {id}: {problem}")]
+    Corrupt {
+        /// The track.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The operations callers need; swap the engine by implementing this.
+pub trait ArtifactStore {
+    /// Writes a track's metadata and artifacts atomically, durably (flushed before returning),
+    /// and returns the sequence number of this write. Re-writing an id replaces it.
+    fn put(&self, meta: &TrackMeta, artifacts: &[u8]) -> Result<u64, StoreError>;
+    /// Reads one track.
+    fn get(&self, id: &TrackId) -> Result<Option<TrackRecord>, StoreError>;
+    /// True when the id is stored.
+    fn contains(&self, id: &TrackId) -> Result<bool, StoreError>;
+    /// Replaces a track's artifact bytes (e.g. after migration) as a new write.
+    fn replace_artifacts(&self, id: &TrackId, artifacts: &[u8]) -> Result<u64, StoreError>;
+    /// Visits every track in id order; stops at the first error from `f`.
+    fn for_each(
+        &self,
+        f: &mut dyn FnMut(TrackRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Visits tracks written after sequence number `after`, in write order.
+    fn changes_since(
+        &self,
+        after: u64,
+        f: &mut dyn FnMut(TrackRecord) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Number of tracks.
+    fn len(&self) -> usize;
+    /// True when empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Bytes the store occupies on disk.
+    fn size_on_disk(&self) -> Result<u64, StoreError>;
+}
