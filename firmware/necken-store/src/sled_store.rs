@@ -93,7 +93,7 @@ impl SledStore {
         })
     }
 
-    fn write(&self, meta: &TrackMeta, artifacts: &[u8]) -> Result<u64, StoreError> {
+    fn write(&self, meta: &TrackMeta, artifacts: &[u8], durable: bool) -> Result<u64, StoreError> {
         let seq = self.db.generate_id().map_err(engine)? + 1;
         let mut meta = meta.clone();
         meta.seq = seq;
@@ -116,14 +116,27 @@ impl SledStore {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(engine(e)),
         }
-        self.db.flush().map_err(engine)?;
+        if durable {
+            self.db.flush().map_err(engine)?;
+        }
         Ok(seq)
+    }
+
+    /// Bulk loading: like [`ArtifactStore::put`] (atomic) but not flushed; call
+    /// [`SledStore::flush`] before reporting the batch done.
+    pub fn put_batch(&self, meta: &TrackMeta, artifacts: &[u8]) -> Result<u64, StoreError> {
+        self.write(meta, artifacts, false)
+    }
+
+    /// Makes every earlier write durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(engine)
     }
 }
 
 impl ArtifactStore for SledStore {
     fn put(&self, meta: &TrackMeta, artifacts: &[u8]) -> Result<u64, StoreError> {
-        self.write(meta, artifacts)
+        self.write(meta, artifacts, true)
     }
 
     fn get(&self, id: &TrackId) -> Result<Option<TrackRecord>, StoreError> {
@@ -142,7 +155,7 @@ impl ArtifactStore for SledStore {
             id: id.to_string(),
             problem: "no such track".into(),
         })?;
-        self.write(&rec.meta, artifacts)
+        self.write(&rec.meta, artifacts, true)
     }
 
     fn for_each(

@@ -1,1 +1,70 @@
-fn main() {}
+//! `necken`: the host tool. Thin wiring of the libraries to the command line; every command
+//! lives in its own module under `commands/`.
+
+mod commands;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Analyze Swedish folk-dance music and work with stored artifacts.
+#[derive(Parser)]
+#[command(name = "necken", version, about)]
+struct Cli {
+    /// The track store (a sled directory; created when missing).
+    #[arg(
+        long,
+        global = true,
+        default_value = "necken.sled",
+        env = "NECKEN_STORE"
+    )]
+    store: PathBuf,
+    /// Board profile whose `[store]` section sizes the store cache.
+    #[arg(long, global = true)]
+    board: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import NeckenML raw_artifacts JSON files into the store.
+    Import(commands::import::Args),
+    /// Export stored tracks.
+    Export(commands::export::Args),
+    /// Re-compute derived features and styles of every stored track, without audio.
+    Reanalyze(commands::reanalyze::Args),
+    /// Rewrite stored records of older schema versions in the current version.
+    Migrate,
+    /// Track count, store size and artifact sizes.
+    Stats(commands::stats::Args),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(commands::bench::Which),
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let ctx = commands::Context {
+        store_path: cli.store,
+        board: cli.board,
+    };
+    let result = match cli.command {
+        Command::Import(a) => commands::import::run(&ctx, a),
+        Command::Export(a) => commands::export::run(&ctx, a),
+        Command::Reanalyze(a) => commands::reanalyze::run(&ctx, a),
+        Command::Migrate => commands::migrate::run(&ctx),
+        Command::Stats(a) => commands::stats::run(&ctx, a),
+        Command::Bench(w) => commands::bench::run(w),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("necken: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

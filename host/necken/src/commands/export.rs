@@ -1,0 +1,103 @@
+//! `necken export`: stored tracks as NeckenML seed JSON or as beat files for the scorer.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use necken_core::{codec, neckenml};
+use necken_store::{ArtifactStore, TrackMeta};
+
+use super::{CliResult, Context};
+
+/// Output formats.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// NeckenML raw_artifacts JSON in the documented `madmom.*` layout, `<stem>.json`.
+    SeedJson,
+    /// `<stem>.beats` with `time<TAB>beat_number` lines (for `score_beats.py`).
+    Beats,
+}
+
+/// Arguments of `necken export`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output format.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Output directory (created when missing).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Writes one file per stored track; a track that cannot be exported is reported and skipped.
+pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let store = ctx.open_store()?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let mut used = HashSet::new();
+    let (mut written, mut failed) = (0usize, 0usize);
+    store.for_each(&mut |rec| {
+        let name = unique_stem(&rec.meta, &mut used);
+        let result = codec::decode(&rec.artifacts)
+            .map_err(|e| e.to_string())
+            .and_then(|a| match args.format {
+                Format::SeedJson => {
+                    let v = neckenml::export_seed_json(&a);
+                    Ok((
+                        format!("{name}.json"),
+                        serde_json::to_string_pretty(&v).expect("json"),
+                    ))
+                }
+                Format::Beats => match &a.beats {
+                    Some(b) => {
+                        let mut text = String::new();
+                        for (t, n) in b.times.iter().zip(&b.numbers) {
+                            writeln!(text, "{t:.3}\t{n}").expect("string write");
+                        }
+                        Ok((format!("{name}.beats"), text))
+                    }
+                    None => Err(format!("no beats stored (profile {})", a.profile.name())),
+                },
+            });
+        match result.and_then(|(file, text)| write(&args.out.join(file), &text)) {
+            Ok(()) => written += 1,
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "necken: track {} ({}): {e}",
+                    rec.meta.id, rec.meta.source_path
+                );
+            }
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "exported {written} track(s) to {}, {failed} failed",
+        args.out.display()
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The source file's stem, made unique with the id's first 8 hex digits on a clash.
+fn unique_stem(meta: &TrackMeta, used: &mut HashSet<String>) -> String {
+    let stem = Path::new(&meta.source_path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| meta.id.to_string());
+    let name = if used.contains(&stem) {
+        format!("{stem}-{}", &meta.id.to_string()[..8])
+    } else {
+        stem
+    };
+    used.insert(name.clone());
+    name
+}

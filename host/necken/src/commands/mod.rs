@@ -1,0 +1,54 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod export;
+pub mod import;
+pub mod migrate;
+pub mod reanalyze;
+pub mod stats;
+
+use std::path::PathBuf;
+
+use necken_store::{SledStore, StoreConfig};
+
+/// Boxed error with a message meant for the user.
+pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// Options shared by every command.
+pub struct Context {
+    /// Store directory.
+    pub store_path: PathBuf,
+    /// Board profile path.
+    pub board: Option<PathBuf>,
+}
+
+impl Context {
+    /// Opens the store with the board profile's cache size (64 MiB without a profile).
+    pub fn open_store(&self) -> CliResult<SledStore> {
+        let mut config = StoreConfig::default();
+        if let Some(board) = &self.board {
+            let text =
+                std::fs::read_to_string(board).map_err(|e| format!("{}: {e}", board.display()))?;
+            config.cache_capacity_bytes =
+                cache_from_board(&text).map_err(|e| format!("{}: {e}", board.display()))?;
+        }
+        Ok(SledStore::open(&self.store_path, &config)?)
+    }
+}
+
+/// The part of a board profile the host tool reads.
+#[derive(serde::Deserialize)]
+struct BoardProfile {
+    store: BoardStore,
+}
+
+#[derive(serde::Deserialize)]
+struct BoardStore {
+    cache_mb: u64,
+}
+
+/// Reads `cache_mb` from the `[store]` section of a board profile.
+fn cache_from_board(text: &str) -> Result<u64, String> {
+    let profile: BoardProfile = toml::from_str(text).map_err(|e| e.to_string())?;
+    Ok(profile.store.cache_mb * 1024 * 1024)
+}

@@ -1,0 +1,94 @@
+//! `necken reanalyze`: derived features and styles of every stored track, from artifacts only.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use necken_core::head::StyleHead;
+use necken_store::ArtifactStore;
+
+use super::{CliResult, Context};
+use crate::output::track_json;
+
+/// Arguments of `necken reanalyze`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Style head file (`.nkhead`); without it only tag keywords can decide a style.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// One JSON object per line per track.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Loads a style head, naming the file in any error.
+pub fn load_head(path: &PathBuf) -> CliResult<StyleHead> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
+}
+
+/// Re-classifies every track; a record that does not decode is reported and skipped.
+pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let head = args.model.as_ref().map(load_head).transpose()?;
+    let store = ctx.open_store()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let (mut done, mut failed) = (0usize, 0usize);
+    let start = Instant::now();
+    store.for_each(&mut |rec| {
+        match necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref()) {
+            Ok((f, c)) => {
+                done += 1;
+                let line = if args.json {
+                    track_json(&rec.meta, &f, &c).to_string()
+                } else {
+                    format!(
+                        "{}  {:<16} {:>6} {:>5} {:>5.2} {:<8} {}",
+                        &rec.meta.id.to_string()[..12],
+                        c.style.name(),
+                        f.tempo_bpm.map(|t| format!("{t:.1}")).unwrap_or("-".into()),
+                        f.meter.as_deref().unwrap_or("-"),
+                        c.confidence,
+                        serde_json::to_value(c.source)
+                            .expect("json")
+                            .as_str()
+                            .unwrap_or(""),
+                        rec.meta.source_path
+                    )
+                };
+                writeln!(out, "{line}")
+                    .map_err(|e| necken_store::StoreError::Engine(e.to_string()))?;
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "necken: track {} ({}): {e}",
+                    rec.meta.id, rec.meta.source_path
+                );
+            }
+        }
+        Ok(())
+    })?;
+    let elapsed = start.elapsed();
+    eprintln!(
+        "re-analyzed {done} track(s) in {:.1} ms{}; {failed} failed; head: {}",
+        elapsed.as_secs_f64() * 1e3,
+        if done > 0 {
+            format!(
+                " ({:.1} µs per track incl. output)",
+                elapsed.as_secs_f64() * 1e6 / done as f64
+            )
+        } else {
+            String::new()
+        },
+        head.as_ref()
+            .map(|h| h.id.as_str())
+            .unwrap_or("none (keywords only)")
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
