@@ -3,8 +3,9 @@
 //!
 //! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
 //! residuals ([`crate::timecode`]); the mean embedding is f16 (derived features need relative
-//! precision); per-segment vectors, activations, beat energies and the envelope are 8-bit with a
-//! per-vector scale; beat numbers are stored only where they break the bar cycle.
+//! precision); per-segment vectors, activations and the envelope are 8-bit with a
+//! per-vector scale, beat energies f16; beat numbers are stored only where they break the bar
+//! cycle.
 
 use serde::{Deserialize, Serialize};
 
@@ -225,8 +226,9 @@ struct WireStats {
 
 #[derive(Serialize, Deserialize)]
 struct WireDynamics {
-    /// Square roots of the beat energies (RMS amplitudes), so that 8 bits span more range.
-    beat_amplitude: U8Vec,
+    /// Square roots of the beat energies (RMS amplitudes) as half floats: punchiness and
+    /// downbeat dominance are contrasts of these means, and 8 bits moved them by over 1e-3.
+    beat_amplitude: HalfVec,
     envelope: Option<(f32, U8Vec)>,
 }
 
@@ -309,7 +311,7 @@ impl WireV1 {
             dynamics: a.dynamics.as_ref().map(|d| {
                 let amp: Vec<f32> = d.beat_energy.iter().map(|e| e.max(0.0).sqrt()).collect();
                 WireDynamics {
-                    beat_amplitude: U8Vec::encode(&amp),
+                    beat_amplitude: HalfVec::encode(&amp),
                     envelope: d
                         .envelope
                         .as_ref()
