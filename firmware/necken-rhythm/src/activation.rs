@@ -1,0 +1,74 @@
+//! Beat and downbeat activations from the front end's flux: local-mean removal (so slow level
+//! changes and sustained notes do not count), half-wave rectification and scaling by a high
+//! percentile into 0..=1.
+
+use crate::frontend::FrameFeatures;
+
+/// Half-width of the moving mean, frames (0.25 s).
+const MEAN_HALF_WIDTH: usize = 25;
+/// Percentile that maps to activation 1.
+const SCALE_PERCENTILE: f64 = 0.98;
+
+/// Frame-wise activations at the front end's frame rate.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Activations {
+    /// Onset/beat activation, 0..=1.
+    pub beat: Vec<f32>,
+    /// Low-band (bass, stomp) activation, 0..=1: the downbeat cue.
+    pub downbeat: Vec<f32>,
+}
+
+impl Activations {
+    /// Computes both activations from the frames of a whole piece.
+    pub fn from_frames(frames: &[FrameFeatures]) -> Activations {
+        let flux: Vec<f32> = frames.iter().map(|f| f.flux).collect();
+        let low: Vec<f32> = frames.iter().map(|f| f.low_flux).collect();
+        Activations {
+            beat: normalize(&flux),
+            downbeat: normalize(&low),
+        }
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.beat.len()
+    }
+
+    /// True when there are no frames.
+    pub fn is_empty(&self) -> bool {
+        self.beat.is_empty()
+    }
+}
+
+/// Removes the moving mean, rectifies and scales to 0..=1.
+pub fn normalize(x: &[f32]) -> Vec<f32> {
+    let n = x.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0f64);
+    for &v in x {
+        prefix.push(prefix.last().unwrap() + v as f64);
+    }
+    let mut y: Vec<f32> = (0..n)
+        .map(|t| {
+            let lo = t.saturating_sub(MEAN_HALF_WIDTH);
+            let hi = (t + MEAN_HALF_WIDTH + 1).min(n);
+            let mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f64;
+            (x[t] as f64 - mean).max(0.0) as f32
+        })
+        .collect();
+    let mut sorted: Vec<f32> = y.iter().copied().filter(|v| *v > 0.0).collect();
+    if sorted.is_empty() {
+        return y;
+    }
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let scale = sorted[((sorted.len() - 1) as f64 * SCALE_PERCENTILE) as usize];
+    if scale > 0.0 {
+        for v in &mut y {
+            *v = (*v / scale).min(1.0);
+        }
+    }
+    y
+}

@@ -1,0 +1,236 @@
+//! Streaming spectral front end: Hann-windowed 1024-point FFT every 10 ms at 16 kHz, a
+//! log-frequency triangular filterbank (12 bands per octave, 40 Hz – 7.6 kHz), logarithmic
+//! magnitudes, and SuperFlux-style positive flux (lag 2, maximum filter across 3 bands).
+
+use std::sync::Arc;
+
+use rustfft::num_complex::Complex32;
+use rustfft::{Fft, FftPlanner};
+
+use crate::{ANALYSIS_RATE, HOP};
+
+/// FFT frame length in samples (64 ms).
+pub const FRAME: usize = 1024;
+/// Lag in frames between the spectra the flux compares.
+const FLUX_LAG: usize = 2;
+/// Bands whose centre is below this are "low" (bass, stomps): the downbeat cue.
+const LOW_BAND_HZ: f32 = 250.0;
+/// Number of coarse bands kept per frame for section labelling.
+pub const COARSE_BANDS: usize = 12;
+
+/// One analysis frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FrameFeatures {
+    /// Positive spectral flux over all bands.
+    pub flux: f32,
+    /// Positive spectral flux over the low bands.
+    pub low_flux: f32,
+    /// Mean square of the 10 ms of samples this frame advanced over.
+    pub energy: f32,
+    /// Mean log magnitude in [`COARSE_BANDS`] groups of bands (timbre/harmony fingerprint).
+    pub coarse: [f32; COARSE_BANDS],
+}
+
+/// Triangular filter over FFT bins.
+struct Band {
+    start: usize,
+    weights: Vec<f32>,
+    low: bool,
+}
+
+/// The streaming front end. Push samples with [`SpectralFrontEnd::push`]; frames come out
+/// through the callback as soon as they are complete.
+pub struct SpectralFrontEnd {
+    fft: Arc<dyn Fft<f32>>,
+    window: Vec<f32>,
+    bands: Vec<Band>,
+    buffer: Vec<f32>,
+    spectrum: Vec<Complex32>,
+    scratch: Vec<Complex32>,
+    history: Vec<Vec<f32>>,
+    frames_out: usize,
+}
+
+impl Default for SpectralFrontEnd {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SpectralFrontEnd {
+    /// Plans the FFT and builds the filterbank.
+    pub fn new() -> SpectralFrontEnd {
+        let fft = FftPlanner::new().plan_fft_forward(FRAME);
+        let scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
+        let window = (0..FRAME)
+            .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / FRAME as f32).cos())
+            .collect();
+        SpectralFrontEnd {
+            fft,
+            window,
+            bands: filterbank(),
+            // Half a frame of leading silence centres frame t on sample t·HOP.
+            buffer: vec![0.0; FRAME / 2],
+            spectrum: vec![Complex32::default(); FRAME],
+            scratch,
+            history: Vec::new(),
+            frames_out: 0,
+        }
+    }
+
+    /// Number of bands in the filterbank.
+    pub fn band_count(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// Frames produced so far.
+    pub fn frames(&self) -> usize {
+        self.frames_out
+    }
+
+    /// Feeds samples (16 kHz mono, full scale ±1) and emits every completed frame.
+    pub fn push(&mut self, samples: &[f32], emit: &mut dyn FnMut(FrameFeatures)) {
+        self.buffer.extend_from_slice(samples);
+        while self.buffer.len() >= FRAME {
+            let f = self.frame();
+            emit(f);
+            self.buffer.drain(..HOP);
+        }
+    }
+
+    /// Flushes the tail with silence so the last samples get frames too.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(FrameFeatures)) {
+        let pad = vec![0.0; FRAME / 2];
+        self.push(&pad, emit);
+    }
+
+    fn frame(&mut self) -> FrameFeatures {
+        for (i, c) in self.spectrum.iter_mut().enumerate() {
+            *c = Complex32::new(self.buffer[i] * self.window[i], 0.0);
+        }
+        self.fft
+            .process_with_scratch(&mut self.spectrum, &mut self.scratch);
+        let mags: Vec<f32> = self.spectrum[..FRAME / 2 + 1]
+            .iter()
+            .map(|c| c.norm())
+            .collect();
+        let logbands: Vec<f32> = self
+            .bands
+            .iter()
+            .map(|b| {
+                let e: f32 = b
+                    .weights
+                    .iter()
+                    .zip(&mags[b.start..])
+                    .map(|(w, m)| w * m)
+                    .sum();
+                (1.0 + e).log10()
+            })
+            .collect();
+        let (mut flux, mut low_flux) = (0.0, 0.0);
+        if self.history.len() >= FLUX_LAG {
+            let prev = &self.history[self.history.len() - FLUX_LAG];
+            for (i, (cur, band)) in logbands.iter().zip(&self.bands).enumerate() {
+                let lo = i.saturating_sub(1);
+                let hi = (i + 1).min(prev.len() - 1);
+                let reference = prev[lo..=hi].iter().fold(f32::MIN, |m, &v| m.max(v));
+                let d = (cur - reference).max(0.0);
+                flux += d;
+                if band.low {
+                    low_flux += d;
+                }
+            }
+        }
+        let start = FRAME / 2 - HOP / 2;
+        let energy = self.buffer[start..start + HOP]
+            .iter()
+            .map(|s| s * s)
+            .sum::<f32>()
+            / HOP as f32;
+        let mut coarse = [0f32; COARSE_BANDS];
+        let per = logbands.len().div_ceil(COARSE_BANDS);
+        for (g, chunk) in logbands.chunks(per).enumerate().take(COARSE_BANDS) {
+            coarse[g] = chunk.iter().sum::<f32>() / chunk.len() as f32;
+        }
+        if self.history.len() == FLUX_LAG {
+            let mut old = self.history.remove(0);
+            old.copy_from_slice(&logbands);
+            self.history.push(old);
+        } else {
+            self.history.push(logbands);
+        }
+        self.frames_out += 1;
+        FrameFeatures {
+            flux,
+            low_flux,
+            energy,
+            coarse,
+        }
+    }
+}
+
+/// Triangular log-frequency filters, 12 per octave; filters that would fall between two FFT
+/// bins at low frequencies are merged so each covers at least one bin.
+fn filterbank() -> Vec<Band> {
+    let bin_hz = ANALYSIS_RATE as f32 / FRAME as f32;
+    let (fmin, fmax) = (40.0f32, 7600.0f32);
+    let n = (12.0 * (fmax / fmin).log2()).floor() as usize;
+    let mut centres: Vec<usize> = (0..=n + 1)
+        .map(|i| (fmin * 2f32.powf(i as f32 / 12.0) / bin_hz).round() as usize)
+        .collect();
+    centres.dedup();
+    centres
+        .windows(3)
+        .map(|w| {
+            let (l, c, r) = (w[0], w[1], w[2]);
+            let weights: Vec<f32> = (l..=r)
+                .map(|b| {
+                    if b <= c {
+                        if c == l {
+                            1.0
+                        } else {
+                            (b - l) as f32 / (c - l) as f32
+                        }
+                    } else {
+                        (r - b) as f32 / (r - c) as f32
+                    }
+                })
+                .collect();
+            Band {
+                start: l,
+                weights,
+                low: (c as f32 * bin_hz) < LOW_BAND_HZ,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clicks_give_flux_peaks_at_their_frames() {
+        let mut fe = SpectralFrontEnd::new();
+        let mut signal = vec![0f32; ANALYSIS_RATE as usize * 2];
+        for k in 0..4 {
+            let at = (0.3 + 0.5 * k as f32) * ANALYSIS_RATE as f32;
+            for i in 0..200 {
+                signal[at as usize + i] = (i as f32 * 0.7).sin() * (1.0 - i as f32 / 200.0);
+            }
+        }
+        let mut flux = Vec::new();
+        for chunk in signal.chunks(777) {
+            fe.push(chunk, &mut |f| flux.push(f.flux));
+        }
+        fe.finish(&mut |f| flux.push(f.flux));
+        assert_eq!(flux.len(), signal.len() / HOP + 1);
+        for k in 0..4 {
+            let expect = (30.0 + 50.0 * k as f32) as usize;
+            let window = &flux[expect - 5..expect + 5];
+            let peak = window.iter().cloned().fold(0.0, f32::max);
+            let far = flux[expect + 15];
+            assert!(peak > 5.0 * far.max(1e-3), "click {k}: peak {peak} far {far}");
+        }
+    }
+}
