@@ -230,7 +230,10 @@ mod tests {
             let window = &flux[expect - 5..expect + 5];
             let peak = window.iter().cloned().fold(0.0, f32::max);
             let far = flux[expect + 15];
-            assert!(peak > 5.0 * far.max(1e-3), "click {k}: peak {peak} far {far}");
+            assert!(
+                peak > 5.0 * far.max(1e-3),
+                "click {k}: peak {peak} far {far}"
+            );
         }
     }
 }

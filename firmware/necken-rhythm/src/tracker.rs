@@ -108,7 +108,9 @@ impl BarPointerTracker {
         for (from, &pf) in periods.iter().enumerate() {
             let weights: Vec<f64> = periods
                 .iter()
-                .map(|&pt| (-config.tempo_change_lambda * (pt as f64 / pf as f64 - 1.0).abs()).exp())
+                .map(|&pt| {
+                    (-config.tempo_change_lambda * (pt as f64 / pf as f64 - 1.0).abs()).exp()
+                })
                 .collect();
             let sum: f64 = weights.iter().sum();
             for (to, w) in weights.iter().enumerate() {
@@ -172,7 +174,8 @@ impl BarPointerTracker {
             .enumerate()
             .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
             .expect("at least one meter");
-        let temperature = (n as f64 / (self.config.fps as f64 * self.config.meter_evidence_s as f64)).max(1.0);
+        let temperature =
+            (n as f64 / (self.config.fps as f64 * self.config.meter_evidence_s as f64)).max(1.0);
         let max_score = best_per_meter[best_idx].1;
         let weights: Vec<f64> = best_per_meter
             .iter()
@@ -346,7 +349,10 @@ mod tests {
             .filter(|(_, n)| **n == 1)
             .map(|(f, _)| *f)
             .collect();
-        let hits = downs.iter().filter(|d| beats.iter().any(|(f, n)| *n == 1 && f.abs_diff(**d) <= 2)).count();
+        let hits = downs
+            .iter()
+            .filter(|d| beats.iter().any(|(f, n)| *n == 1 && f.abs_diff(**d) <= 2))
+            .count();
         assert!(hits + 2 >= downs.len() && downs.len() >= 18, "{downs:?}");
     }
 
@@ -367,6 +373,10 @@ mod tests {
             .iter()
             .filter(|(f, _)| r.beat_frames.iter().any(|b| b.abs_diff(*f) <= 3))
             .count();
-        assert!(matched >= beats.len() - 3, "matched {matched} of {}", beats.len());
+        assert!(
+            matched >= beats.len() - 3,
+            "matched {matched} of {}",
+            beats.len()
+        );
     }
 }

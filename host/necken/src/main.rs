@@ -30,6 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Analyze audio files into the store.
+    Analyze(commands::analyze::Args),
     /// Import NeckenML raw_artifacts JSON files into the store.
     Import(commands::import::Args),
     /// Export stored tracks.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         board: cli.board,
     };
     let result = match cli.command {
+        Command::Analyze(a) => commands::analyze::run(&ctx, a),
         Command::Import(a) => commands::import::run(&ctx, a),
         Command::Export(a) => commands::export::run(&ctx, a),
         Command::Reanalyze(a) => commands::reanalyze::run(&ctx, a),

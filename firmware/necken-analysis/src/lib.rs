@@ -1,0 +1,43 @@
+//! # necken-analysis
+//!
+//! Audio file → raw artifacts, in one streaming decode: symphonia decodes, every decoded
+//! chunk feeds the loudness meter and statistics at the source rate and a rubato resampler
+//! to 16 kHz, whose output feeds the rhythm front end. Only 10 ms frame features are kept, so
+//! memory grows by about 60 bytes per 10 ms of audio, not by the samples.
+//!
+//! ```no_run
+//! use necken_analysis::{analyze_file, AnalysisOptions};
+//! use necken_core::artifact::Profile;
+//! let result = analyze_file("tune.flac".as_ref(), &AnalysisOptions::new(Profile::Standard)).unwrap();
+//! println!("{:?} bpm", result.artifacts.rhythm.tempo_bpm);
+//! ```
+#![warn(missing_docs)]
+
+mod decode;
+mod pipeline;
+mod resample;
+mod stats;
+
+pub use decode::{decode_file, AudioSink, DecodeInfo};
+pub use pipeline::{analyze_file, analyze_samples, Analysis, AnalysisOptions, StageTimes};
+
+use std::path::PathBuf;
+
+/// An analysis failure, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {problem}")]
+pub struct AnalysisError {
+    /// The file.
+    pub path: PathBuf,
+    /// What went wrong, in a sentence.
+    pub problem: String,
+}
+
+impl AnalysisError {
+    pub(crate) fn new(path: &std::path::Path, problem: impl Into<String>) -> AnalysisError {
+        AnalysisError {
+            path: path.to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! The analysis pipeline: decode → mono → (statistics, resample → front end) → activations →
+//! tracking → onsets, dynamics, sections → [`RawArtifacts`].
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use necken_core::artifact::*;
+use necken_core::classify::Tags;
+use necken_rhythm::activation::Activations;
+use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
+use necken_rhythm::onsets::pick_onsets;
+use necken_rhythm::sections::bar_sections;
+use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
+use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
+
+use crate::decode::{decode_file, AudioSink, DecodeInfo};
+use crate::resample::StreamResampler;
+use crate::stats::SourceStats;
+use crate::AnalysisError;
+
+/// Fewest onsets for which beat tracking is attempted; below it the piece has no beats.
+const MIN_ONSETS: usize = 8;
+/// Half-width of the beat-energy window, frames (±50 ms).
+const BEAT_WINDOW_FRAMES: usize = 5;
+/// Envelope hop in the standard profile, seconds.
+pub const STANDARD_ENVELOPE_HOP_S: f32 = 1.0;
+/// Envelope hop in the full profile, seconds.
+pub const FULL_ENVELOPE_HOP_S: f32 = 0.1;
+
+/// What to keep.
+#[derive(Clone, Debug)]
+pub struct AnalysisOptions {
+    /// Artifact profile.
+    pub profile: Profile,
+    /// Tracker settings.
+    pub tracker: TrackerConfig,
+}
+
+impl AnalysisOptions {
+    /// Default settings for a profile.
+    pub fn new(profile: Profile) -> AnalysisOptions {
+        AnalysisOptions {
+            profile,
+            tracker: TrackerConfig::default(),
+        }
+    }
+}
+
+/// Wall time of each stage.
+#[derive(Clone, Debug, Default)]
+pub struct StageTimes {
+    /// Decoding, mixing to mono, statistics (the decode loop minus the parts below).
+    pub decode: Duration,
+    /// Resampling to 16 kHz.
+    pub resample: Duration,
+    /// FFT, filterbank and flux.
+    pub spectrum: Duration,
+    /// Activation normalization.
+    pub activation: Duration,
+    /// Bar-pointer tracking and beat placement.
+    pub tracking: Duration,
+    /// Onsets, dynamics, sections and assembly.
+    pub stats: Duration,
+}
+
+/// The result of analyzing one file.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The raw artifacts.
+    pub artifacts: RawArtifacts,
+    /// Tags read from the file.
+    pub tags: Tags,
+    /// Decoder facts.
+    pub decode: DecodeInfo,
+    /// Time per stage.
+    pub times: StageTimes,
+}
+
+struct PipelineSink {
+    stats: Option<SourceStats>,
+    resampler: Option<StreamResampler>,
+    channels: usize,
+    mono: Vec<f32>,
+    frontend: SpectralFrontEnd,
+    frames: Vec<FrameFeatures>,
+    resample_time: Duration,
+    spectrum_time: Duration,
+}
+
+impl PipelineSink {
+    fn new() -> PipelineSink {
+        PipelineSink {
+            stats: None,
+            resampler: None,
+            channels: 1,
+            mono: Vec::new(),
+            frontend: SpectralFrontEnd::new(),
+            frames: Vec::new(),
+            resample_time: Duration::ZERO,
+            spectrum_time: Duration::ZERO,
+        }
+    }
+
+    /// Resamples (when needed) and runs the front end; `last` flushes everything.
+    fn forward(&mut self, last: bool) {
+        let spectrum_before = self.spectrum_time;
+        let frames = &mut self.frames;
+        let frontend = &mut self.frontend;
+        let spectrum_time = &mut self.spectrum_time;
+        let mut feed = |s: &[f32]| {
+            let t = Instant::now();
+            frontend.push(s, &mut |f| frames.push(f));
+            *spectrum_time += t.elapsed();
+        };
+        let t = Instant::now();
+        match self.resampler.as_mut() {
+            Some(rs) if last => rs.finish(&mut feed),
+            Some(rs) => rs.push(&self.mono, &mut feed),
+            None if !last => feed(&self.mono),
+            None => {}
+        }
+        let total = t.elapsed();
+        let spectrum_inside = self.spectrum_time.saturating_sub(spectrum_before);
+        self.resample_time += total.saturating_sub(spectrum_inside);
+        if last {
+            let t = Instant::now();
+            let frames = &mut self.frames;
+            self.frontend.finish(&mut |f| frames.push(f));
+            self.spectrum_time += t.elapsed();
+        }
+    }
+}
+
+impl AudioSink for PipelineSink {
+    fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
+        self.channels = channels;
+        self.stats = Some(SourceStats::new(sample_rate, channels));
+        if sample_rate != ANALYSIS_RATE {
+            self.resampler = Some(StreamResampler::new(sample_rate, ANALYSIS_RATE)?);
+        }
+        Ok(())
+    }
+
+    fn samples(&mut self, interleaved: &[f32]) {
+        let ch = self.channels;
+        self.mono.clear();
+        self.mono.extend(
+            interleaved
+                .chunks_exact(ch)
+                .map(|f| f.iter().sum::<f32>() / ch as f32),
+        );
+        if let Some(s) = &mut self.stats {
+            s.add(interleaved, &self.mono);
+        }
+        self.forward(false);
+    }
+}
+
+/// Analyzes one audio file.
+pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, AnalysisError> {
+    let start = Instant::now();
+    let mut sink = PipelineSink::new();
+    let info = decode_file(path, &mut sink)?;
+    sink.forward(true);
+    let decode_total = start.elapsed();
+    let stats = sink.stats.take().expect("decode started the sink");
+    let mut times = StageTimes {
+        resample: sink.resample_time,
+        spectrum: sink.spectrum_time,
+        decode: decode_total.saturating_sub(sink.resample_time + sink.spectrum_time),
+        ..Default::default()
+    };
+    let duration_s = info.frames as f64 / info.sample_rate as f64;
+    let source = SourceFacts {
+        sample_rate: info.sample_rate,
+        duration_s,
+        loudness_lufs: stats.loudness_lufs(),
+        rms: stats.rms(),
+        zcr: stats.zcr(),
+        fingerprint: stats.fingerprint(),
+    };
+    let artifacts = artifacts_from_frames(&sink.frames, &source, options, &mut times);
+    Ok(Analysis {
+        artifacts,
+        tags: info.tags.clone(),
+        decode: info,
+        times,
+    })
+}
+
+/// Facts about the source audio measured during decoding.
+#[derive(Clone, Debug)]
+pub struct SourceFacts {
+    /// Source sample rate, Hz.
+    pub sample_rate: u32,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Integrated loudness, LUFS.
+    pub loudness_lufs: Option<f32>,
+    /// RMS of the mono mix.
+    pub rms: f32,
+    /// Zero crossings per sample.
+    pub zcr: f32,
+    /// Audio fingerprint.
+    pub fingerprint: [u8; 8],
+}
+
+/// Analyzes 16 kHz mono samples already in memory (tests, generated audio).
+pub fn analyze_samples(samples_16k: &[f32], options: &AnalysisOptions) -> RawArtifacts {
+    let mut fe = SpectralFrontEnd::new();
+    let mut frames = Vec::new();
+    fe.push(samples_16k, &mut |f| frames.push(f));
+    fe.finish(&mut |f| frames.push(f));
+    let mut stats = SourceStats::new(ANALYSIS_RATE, 1);
+    stats.add(samples_16k, samples_16k);
+    let source = SourceFacts {
+        sample_rate: ANALYSIS_RATE,
+        duration_s: samples_16k.len() as f64 / ANALYSIS_RATE as f64,
+        loudness_lufs: stats.loudness_lufs(),
+        rms: stats.rms(),
+        zcr: stats.zcr(),
+        fingerprint: stats.fingerprint(),
+    };
+    artifacts_from_frames(&frames, &source, options, &mut StageTimes::default())
+}
+
+fn frame_time(f: usize) -> f64 {
+    f as f64 / FRAME_RATE as f64
+}
+
+fn artifacts_from_frames(
+    frames: &[FrameFeatures],
+    source: &SourceFacts,
+    options: &AnalysisOptions,
+    times: &mut StageTimes,
+) -> RawArtifacts {
+    let t = Instant::now();
+    let act = Activations::from_frames(frames);
+    times.activation = t.elapsed();
+
+    let t = Instant::now();
+    let onset_frames = pick_onsets(&act.beat);
+    let track = if onset_frames.len() >= MIN_ONSETS {
+        BarPointerTracker::new(options.tracker.clone()).track(&act.beat, &act.downbeat)
+    } else {
+        Default::default()
+    };
+    times.tracking = t.elapsed();
+
+    let t = Instant::now();
+    let beat_times: Vec<f64> = track.beat_frames.iter().map(|&f| frame_time(f)).collect();
+    let tempo_bpm = match (beat_times.first(), beat_times.last()) {
+        (Some(a), Some(b)) if beat_times.len() >= 2 && b > a => {
+            Some((60.0 * (beat_times.len() - 1) as f64 / (b - a)) as f32)
+        }
+        _ => None,
+    };
+    let has_beats = !beat_times.is_empty();
+    let standard = options.profile != Profile::Minimal;
+    let full = options.profile == Profile::Full;
+    let onsets: Vec<f64> = onset_frames.iter().map(|&f| frame_time(f)).collect();
+    let energy: Vec<f32> = frames.iter().map(|f| f.energy).collect();
+    let beat_energy: Vec<f32> = track
+        .beat_frames
+        .iter()
+        .map(|&f| {
+            let lo = f.saturating_sub(BEAT_WINDOW_FRAMES);
+            let hi = (f + BEAT_WINDOW_FRAMES + 1).min(energy.len());
+            energy[lo..hi].iter().sum::<f32>() / (hi - lo).max(1) as f32
+        })
+        .collect();
+    let envelope = |hop_s: f32| {
+        let per = ((hop_s * FRAME_RATE).round() as usize).max(1);
+        Series {
+            hop_s,
+            values: energy
+                .chunks(per)
+                .map(|c| (c.iter().sum::<f32>() / c.len() as f32).sqrt())
+                .collect(),
+        }
+    };
+    let structure = if has_beats {
+        let bars: Vec<usize> = track
+            .beat_frames
+            .iter()
+            .zip(&track.beat_numbers)
+            .filter(|(_, &n)| n == 1)
+            .map(|(&f, _)| f)
+            .collect();
+        let fp: Vec<[f32; COARSE_BANDS]> = frames.iter().map(|f| f.coarse).collect();
+        let (starts, labels) = bar_sections(&bars, &fp);
+        (!starts.is_empty()).then(|| Structure {
+            starts: starts.iter().map(|&f| frame_time(f)).collect(),
+            labels,
+        })
+    } else {
+        None
+    };
+    let artifacts = RawArtifacts {
+        profile: options.profile,
+        rhythm: RhythmSummary {
+            tempo_bpm,
+            beats_per_bar: has_beats.then_some(track.beats_per_bar),
+            ternary_confidence: has_beats.then(|| track.ternary_probability()),
+            beat_count: beat_times.len() as u32,
+        },
+        beats: (standard && has_beats).then(|| BeatTrack {
+            times: beat_times.clone(),
+            numbers: track.beat_numbers.clone(),
+        }),
+        activation: full.then(|| ActivationFunction {
+            frame_rate_hz: FRAME_RATE,
+            beat: act.beat.clone(),
+            downbeat: act.downbeat.clone(),
+        }),
+        // The embedding and vocal models are not part of this analysis yet: absent, not faked.
+        embedding: None,
+        vocal: None,
+        audio_stats: Some(AudioStats {
+            loudness_lufs: source.loudness_lufs,
+            rms: source.rms,
+            zcr: source.zcr,
+            onset_rate: if source.duration_s > 0.0 {
+                (onsets.len() as f64 / source.duration_s) as f32
+            } else {
+                0.0
+            },
+            duration_s: source.duration_s as f32,
+        }),
+        onsets: standard.then_some(onsets),
+        dynamics: standard.then(|| Dynamics {
+            beat_energy: if has_beats { beat_energy } else { Vec::new() },
+            envelope: Some(envelope(if full {
+                FULL_ENVELOPE_HOP_S
+            } else {
+                STANDARD_ENVELOPE_HOP_S
+            })),
+        }),
+        structure: if standard { structure } else { None },
+        provenance: Provenance {
+            analyzer: concat!("necken ", env!("CARGO_PKG_VERSION")).into(),
+            models: Vec::new(),
+            source_sample_rate_hz: source.sample_rate,
+            analysis_sample_rate_hz: ANALYSIS_RATE,
+            frame_rate_hz: FRAME_RATE,
+            analyzed_at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            audio_fingerprint: source.fingerprint,
+        },
+    };
+    times.stats = t.elapsed();
+    artifacts
+}

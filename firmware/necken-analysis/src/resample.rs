@@ -1,0 +1,108 @@
+//! Streaming resampling of the mono mix to the analysis rate with rubato's synchronous FFT
+//! resampler; the resampler's delay is removed so output sample k is input time k / rate.
+
+use audioadapter_buffers::direct::SequentialSlice;
+use rubato::{Fft, FixedSync, Resampler};
+
+/// Input chunk in source frames.
+const CHUNK: usize = 1024;
+
+/// A mono resampler fed in arbitrary chunks.
+pub struct StreamResampler {
+    rs: Fft<f32>,
+    pending: Vec<f32>,
+    input: Vec<f32>,
+    out: Vec<f32>,
+    delay_left: usize,
+    input_total: u64,
+    output_total: u64,
+}
+
+impl StreamResampler {
+    /// A resampler from `from` Hz to `to` Hz.
+    pub fn new(from: u32, to: u32) -> Result<StreamResampler, String> {
+        let rs = Fft::<f32>::new(from as usize, to as usize, CHUNK, 1, FixedSync::Input)
+            .map_err(|e| format!("cannot resample from {from} Hz: {e}"))?;
+        Ok(StreamResampler {
+            delay_left: rs.output_delay(),
+            out: vec![0.0; rs.output_frames_max()],
+            input: vec![0.0; rs.input_frames_max()],
+            rs,
+            pending: Vec::new(),
+            input_total: 0,
+            output_total: 0,
+        })
+    }
+
+    /// Feeds samples; emits resampled output as it becomes available.
+    pub fn push(&mut self, samples: &[f32], emit: &mut dyn FnMut(&[f32])) {
+        self.pending.extend_from_slice(samples);
+        self.input_total += samples.len() as u64;
+        let mut start = 0;
+        while self.pending.len() - start >= self.rs.input_frames_next() {
+            let need = self.rs.input_frames_next();
+            self.input[..need].copy_from_slice(&self.pending[start..start + need]);
+            start += need;
+            self.process(need, u64::MAX, emit);
+        }
+        self.pending.drain(..start);
+    }
+
+    /// Pushes the rest through with silence until every input sample has its output.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(&[f32])) {
+        let wanted = (self.input_total as f64 * self.rs.resample_ratio()).round() as u64;
+        while self.output_total < wanted {
+            let need = self.rs.input_frames_next();
+            let take = self.pending.len().min(need);
+            self.input[..take].copy_from_slice(&self.pending[..take]);
+            self.input[take..need].fill(0.0);
+            self.pending.drain(..take);
+            self.process(need, wanted, emit);
+        }
+    }
+
+    fn process(&mut self, need: usize, limit: u64, emit: &mut dyn FnMut(&[f32])) {
+        let max_out = self.out.len();
+        let adapter_in = SequentialSlice::new(&self.input[..need], 1, need).expect("sized input");
+        let mut adapter_out =
+            SequentialSlice::new_mut(&mut self.out[..], 1, max_out).expect("sized output");
+        let (_, produced) = self
+            .rs
+            .process_into_buffer(&adapter_in, &mut adapter_out, None)
+            .expect("buffers are sized from the resampler");
+        let skip = self.delay_left.min(produced);
+        self.delay_left -= skip;
+        let room = limit.saturating_sub(self.output_total) as usize;
+        let end = produced.min(skip.saturating_add(room));
+        if end > skip {
+            emit(&self.out[skip..end]);
+            self.output_total += (end - skip) as u64;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_keeps_its_time_and_the_length_is_exact() {
+        let from = 44_100;
+        let mut input = vec![0f32; from as usize * 2];
+        input[44_100] = 1.0; // at exactly 1 s
+        let mut rs = StreamResampler::new(from, 16_000).unwrap();
+        let mut out = Vec::new();
+        for c in input.chunks(999) {
+            rs.push(c, &mut |s| out.extend_from_slice(s));
+        }
+        rs.finish(&mut |s| out.extend_from_slice(s));
+        assert_eq!(out.len(), 32_000);
+        let peak = out
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .unwrap()
+            .0;
+        assert!((peak as i64 - 16_000).abs() <= 1, "peak at {peak}");
+    }
+}

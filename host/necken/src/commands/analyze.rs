@@ -1,0 +1,233 @@
+//! `necken analyze`: audio files → raw artifacts in the store, with a summary table.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_core::artifact::Profile;
+use necken_core::{classify, codec, features};
+use necken_store::{ArtifactStore, TrackId, TrackMeta};
+use serde_json::json;
+
+use super::reanalyze::load_head;
+use super::{CliResult, Context};
+
+/// Extensions taken from directories.
+const AUDIO_EXTENSIONS: [&str; 9] = [
+    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "mkv",
+];
+
+/// Arguments of `necken analyze`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Audio files or directories (searched recursively for audio files).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Artifact profile: minimal, standard or full.
+    #[arg(long, default_value = "standard")]
+    profile: String,
+    /// Re-analyze files whose content is already stored.
+    #[arg(long)]
+    force: bool,
+    /// Style head for the summary's style column.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// One JSON object per file on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+struct Row {
+    file: String,
+    status: String,
+    style: String,
+    tempo: String,
+    meter: String,
+    beats: String,
+    seconds: f64,
+}
+
+/// Analyzes every input; a bad file gets a one-line error and the rest go on.
+pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let profile = Profile::from_name(&args.profile).ok_or_else(|| {
+        format!(
+            "--profile must be minimal, standard or full, not {:?}",
+            args.profile
+        )
+    })?;
+    let head = args.model.as_ref().map(load_head).transpose()?;
+    let files = collect_inputs(&args.inputs)?;
+    let store = ctx.open_store()?;
+    let options = AnalysisOptions::new(profile);
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {wide_msg}")
+            .expect("static template"),
+    );
+    if files.len() < 2 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut rows = Vec::new();
+    let mut failed = 0usize;
+    for path in &files {
+        bar.set_message(path.display().to_string());
+        let start = Instant::now();
+        let result = analyze_one(&store, path, &options, head.as_ref(), args.force);
+        let seconds = start.elapsed().as_secs_f64();
+        match result {
+            Ok(Some((row_json, mut row))) => {
+                row.seconds = seconds;
+                if args.json {
+                    let mut v = row_json;
+                    v["seconds"] = json!(seconds);
+                    bar.suspend(|| println!("{v}"));
+                }
+                rows.push(row);
+            }
+            Ok(None) => rows.push(Row {
+                file: path.display().to_string(),
+                status: "unchanged".into(),
+                style: "-".into(),
+                tempo: "-".into(),
+                meter: "-".into(),
+                beats: "-".into(),
+                seconds,
+            }),
+            Err(e) => {
+                failed += 1;
+                bar.suspend(|| eprintln!("necken: {e}"));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if !args.json {
+        print_table(&rows);
+    }
+    eprintln!(
+        "analyzed {} file(s), {} unchanged, {failed} failed",
+        rows.iter().filter(|r| r.status == "ok").count(),
+        rows.iter().filter(|r| r.status == "unchanged").count()
+    );
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn analyze_one(
+    store: &impl ArtifactStore,
+    path: &Path,
+    options: &AnalysisOptions,
+    head: Option<&necken_core::head::StyleHead>,
+    force: bool,
+) -> CliResult<Option<(serde_json::Value, Row)>> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let id = TrackId::of_content(&bytes);
+    drop(bytes);
+    if !force && store.contains(&id)? {
+        return Ok(None);
+    }
+    let analysis = analyze_file(path, options)?;
+    let a = &analysis.artifacts;
+    let meta = TrackMeta {
+        id,
+        source_path: path.display().to_string(),
+        tags: analysis.tags.clone(),
+        duration_s: a.audio_stats.as_ref().map(|s| s.duration_s).unwrap_or(0.0),
+        analyzed_at: a.provenance.analyzed_at,
+        audio_fingerprint: a.provenance.audio_fingerprint,
+        profile: a.profile,
+        seq: 0,
+    };
+    store.put(&meta, &codec::encode(a))?;
+    let f = features::derive(a);
+    let c = classify::classify(&f, &analysis.tags, head);
+    let row = Row {
+        file: path.display().to_string(),
+        status: "ok".into(),
+        style: c.style.name().into(),
+        tempo: f.tempo_bpm.map(|t| format!("{t:.1}")).unwrap_or("-".into()),
+        meter: f.meter.clone().unwrap_or("-".into()),
+        beats: a.rhythm.beat_count.to_string(),
+        seconds: 0.0,
+    };
+    let v = json!({
+        "track_id": id.to_string(),
+        "file": path.display().to_string(),
+        "style": c.style.name(),
+        "style_source": c.source,
+        "tempo_bpm": f.tempo_bpm,
+        "meter": f.meter,
+        "ternary_confidence": f.ternary_confidence,
+        "beats": a.rhythm.beat_count,
+        "duration_s": f.duration_s,
+        "loudness_lufs": f.loudness_lufs,
+        "bad_packets": analysis.decode.bad_packets,
+    });
+    Ok(Some((v, row)))
+}
+
+fn print_table(rows: &[Row]) {
+    let w = rows
+        .iter()
+        .map(|r| r.file.len())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 60);
+    println!(
+        "{:<w$}  {:<16} {:>7} {:>5} {:>6} {:>8}",
+        "file", "style", "tempo", "meter", "beats", "seconds"
+    );
+    for r in rows {
+        let file = if r.file.len() > w {
+            format!("…{}", &r.file[r.file.len() - (w - 1)..])
+        } else {
+            r.file.clone()
+        };
+        let style = if r.status == "ok" {
+            r.style.clone()
+        } else {
+            r.status.clone()
+        };
+        println!(
+            "{file:<w$}  {style:<16} {:>7} {:>5} {:>6} {:>8.3}",
+            r.tempo, r.meter, r.beats, r.seconds
+        );
+    }
+}
+
+/// Expands directories into their audio files (sorted); files are taken as given.
+fn collect_inputs(inputs: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in inputs {
+        if p.is_dir() {
+            walk(p, &mut out).map_err(|e| format!("{}: {e}", p.display()))?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
