@@ -15,6 +15,58 @@
 //! beat moves to the strongest activation within a fraction of a beat, weighted towards the
 //! decoded position.
 
+/// A bar of `shares.len()` beats and the share of the bar each beat takes (summing to 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarPattern {
+    /// Short name ("3/4 long 1").
+    pub name: &'static str,
+    /// Share of the bar per beat.
+    pub shares: Vec<f64>,
+}
+
+impl BarPattern {
+    /// Beats per bar.
+    pub fn meter(&self) -> u8 {
+        self.shares.len() as u8
+    }
+
+    /// Even 2/4, 3/4 and 4/4 bars plus the uneven three-beat bars of Nordic dance music:
+    /// the hambo's long first beat, the polska's short first, long second or short third beat
+    /// (round figures from the dance literature, not fitted to any recording).
+    pub fn folk_defaults() -> Vec<BarPattern> {
+        vec![
+            BarPattern {
+                name: "2/4",
+                shares: vec![0.5, 0.5],
+            },
+            BarPattern {
+                name: "3/4",
+                shares: vec![1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+            },
+            BarPattern {
+                name: "3/4 long 1",
+                shares: vec![0.40, 0.30, 0.30],
+            },
+            BarPattern {
+                name: "3/4 short 1",
+                shares: vec![0.28, 0.36, 0.36],
+            },
+            BarPattern {
+                name: "3/4 long 2",
+                shares: vec![0.31, 0.38, 0.31],
+            },
+            BarPattern {
+                name: "3/4 short 3",
+                shares: vec![0.36, 0.36, 0.28],
+            },
+            BarPattern {
+                name: "4/4",
+                shares: vec![0.25; 4],
+            },
+        ]
+    }
+}
+
 /// Tracker settings.
 #[derive(Clone, Debug)]
 pub struct TrackerConfig {
@@ -24,13 +76,15 @@ pub struct TrackerConfig {
     pub min_bpm: f32,
     /// Fastest tempo considered, beats/min.
     pub max_bpm: f32,
-    /// Meters considered (beats per bar).
-    pub meters: Vec<u8>,
+    /// Bar patterns considered: each is a meter with the share of the bar each beat takes.
+    pub patterns: Vec<BarPattern>,
     /// Tempo-change stiffness λ: p(τ'|τ) ∝ exp(−λ·|τ'/τ − 1|) at bar boundaries.
     pub tempo_change_lambda: f64,
     /// Ratio of non-beat to beat frames in the observation model (madmom's λ_obs).
     pub observation_lambda: f64,
-    /// Weight of the low-band activation in the downbeat emission (0..=1).
+    /// Weight of the low-band accent evidence (log-probability multiplier).
+    pub accent_weight: f32,
+    /// Share of the low-band activation in the beat emission (bass and stomps mark beats).
     pub downbeat_low_weight: f32,
     /// Seconds of audio per unit of evidence when tempering the meter posterior.
     pub meter_evidence_s: f32,
@@ -44,10 +98,11 @@ impl Default for TrackerConfig {
             fps: crate::FRAME_RATE,
             min_bpm: 55.0,
             max_bpm: 200.0,
-            meters: vec![2, 3, 4],
+            patterns: BarPattern::folk_defaults(),
             tempo_change_lambda: 100.0,
             observation_lambda: 16.0,
-            downbeat_low_weight: 0.6,
+            accent_weight: 0.5,
+            downbeat_low_weight: 0.5,
             meter_evidence_s: 10.0,
             placement_reach: 0.2,
         }
@@ -63,7 +118,7 @@ pub struct TrackResult {
     pub beat_numbers: Vec<u8>,
     /// Chosen beats per bar (0 when nothing was tracked).
     pub beats_per_bar: u8,
-    /// Posterior probability of each meter considered, in `TrackerConfig::meters` order.
+    /// Posterior probability of each meter considered, ascending by meter.
     pub meter_posterior: Vec<(u8, f32)>,
 }
 
@@ -87,6 +142,8 @@ pub struct BarPointerTracker {
 }
 
 const EPS: f32 = 1e-4;
+/// Floor of the downbeat-accent probability, so one missing bass note costs little.
+const LOW_FLOOR: f32 = 0.1;
 
 impl BarPointerTracker {
     /// Builds the tempo grid and transition table.
@@ -144,45 +201,66 @@ impl BarPointerTracker {
         }
         let lambda = self.config.observation_lambda;
         let w_low = self.config.downbeat_low_weight;
+        let w_accent = self.config.accent_weight;
         // Emission differences relative to the common non-beat emission.
         let nonbeat: Vec<f64> = beat[..n]
             .iter()
             .map(|&a| (((1.0 - a) as f64) / (lambda - 1.0) + EPS as f64).ln())
             .collect();
-        let beat_diff: Vec<f64> = (0..n)
+        // Every beat emits the beat activation; whether it is a downbeat is judged by the
+        // low-band activation alone, so all meters are scored on the same evidence.
+        let accent = |t: usize, down: bool| {
+            let l = low[t].clamp(0.0, 1.0);
+            let p = if down { l } else { 1.0 - l };
+            w_accent as f64 * ((p + LOW_FLOOR) as f64).ln()
+        };
+        let onset: Vec<f64> = (0..n)
             .map(|t| {
-                let b = beat[t] * (1.0 - w_low * low[t]).max(0.0) + EPS;
-                (b as f64).ln() - nonbeat[t]
+                let mix = (1.0 - w_low) * beat[t] + w_low * low[t];
+                ((mix + EPS) as f64).ln() - nonbeat[t]
             })
             .collect();
-        let down_diff: Vec<f64> = (0..n)
-            .map(|t| {
-                let d = beat[t] * (1.0 - w_low) + w_low * low[t] + EPS;
-                (d as f64).ln() - nonbeat[t]
-            })
-            .collect();
+        let beat_diff: Vec<f64> = (0..n).map(|t| onset[t] + accent(t, false)).collect();
+        let down_diff: Vec<f64> = (0..n).map(|t| onset[t] + accent(t, true)).collect();
 
-        let mut best_per_meter = Vec::new();
+        let mut scores = Vec::new();
         let mut paths = Vec::new();
-        for &m in &self.config.meters {
-            let (score, path) = self.viterbi(m as usize, n, &beat_diff, &down_diff);
-            best_per_meter.push((m, score));
+        for pattern in &self.config.patterns {
+            let (score, path) = self.viterbi(pattern, n, &beat_diff, &down_diff);
+            scores.push(score);
             paths.push(path);
         }
-        let (best_idx, _) = best_per_meter
+        let best_idx = (0..scores.len())
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+            .expect("at least one pattern");
+        // Meter evidence: the best pattern of each meter, tempered to one unit per
+        // `meter_evidence_s` seconds so the posterior reflects more than the clip length.
+        let mut meters: Vec<u8> = self.config.patterns.iter().map(BarPattern::meter).collect();
+        meters.sort_unstable();
+        meters.dedup();
+        let per_meter: Vec<(u8, f64)> = meters
             .iter()
-            .enumerate()
-            .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
-            .expect("at least one meter");
+            .map(|&m| {
+                let best = self
+                    .config
+                    .patterns
+                    .iter()
+                    .zip(&scores)
+                    .filter(|(p, _)| p.meter() == m)
+                    .map(|(_, s)| *s)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (m, best)
+            })
+            .collect();
         let temperature =
             (n as f64 / (self.config.fps as f64 * self.config.meter_evidence_s as f64)).max(1.0);
-        let max_score = best_per_meter[best_idx].1;
-        let weights: Vec<f64> = best_per_meter
+        let max_score = scores[best_idx];
+        let weights: Vec<f64> = per_meter
             .iter()
             .map(|(_, s)| ((s - max_score) / temperature).exp())
             .collect();
         let total: f64 = weights.iter().sum();
-        let meter_posterior = best_per_meter
+        let meter_posterior = per_meter
             .iter()
             .zip(&weights)
             .map(|((m, _), w)| (*m, (w / total) as f32))
@@ -192,23 +270,40 @@ impl BarPointerTracker {
         TrackResult {
             beat_frames: placed,
             beat_numbers: numbers,
-            beats_per_bar: self.config.meters[best_idx],
+            beats_per_bar: self.config.patterns[best_idx].meter(),
             meter_posterior,
         }
     }
 
-    /// Viterbi over one meter; returns the best score and the path's beats (frame, number,
-    /// beat period at that beat).
+    /// Viterbi over one bar pattern; returns the best score and the path's beats (frame,
+    /// number, beat period at that beat).
     #[allow(clippy::type_complexity)]
     fn viterbi(
         &self,
-        meter: usize,
+        pattern: &BarPattern,
         n: usize,
         beat_diff: &[f64],
         down_diff: &[f64],
     ) -> (f64, (Vec<usize>, Vec<u8>, Vec<usize>)) {
         let np = self.periods.len();
+        let meter = pattern.shares.len();
         let lens: Vec<usize> = self.periods.iter().map(|p| p * meter).collect();
+        // Bar position at which each beat starts, per tempo.
+        let starts: Vec<Vec<usize>> = lens
+            .iter()
+            .map(|&l| {
+                let mut acc = 0.0;
+                pattern
+                    .shares
+                    .iter()
+                    .map(|s| {
+                        let at = (acc * l as f64).round() as usize;
+                        acc += s;
+                        at.min(l - 1)
+                    })
+                    .collect()
+            })
+            .collect();
         // Uniform prior over all states.
         let total_states: usize = lens.iter().sum();
         let prior = -(total_states as f64).ln();
@@ -241,12 +336,12 @@ impl BarPointerTracker {
                 }
             }
             for (i, ring) in rings.iter_mut().enumerate() {
-                let (p, l, w) = (self.periods[i], lens[i], widths[i]);
+                let (l, w) = (lens[i], widths[i]);
                 let shift = l - t % l;
-                for k in 0..meter {
+                for (k, &start) in starts[i].iter().enumerate() {
                     let diff = if k == 0 { down_diff[t] } else { beat_diff[t] };
                     for o in 0..w {
-                        ring[(k * p + o + shift) % l] += diff;
+                        ring[(start + o + shift) % l] += diff;
                     }
                 }
             }
@@ -267,11 +362,10 @@ impl BarPointerTracker {
         let (mut frames, mut numbers, mut period) = (Vec::new(), Vec::new(), Vec::new());
         let (mut ti, mut phi) = (bi, bphi);
         for t in (0..n).rev() {
-            let p = self.periods[ti];
-            if phi % p == 0 {
+            if let Some(k) = starts[ti].iter().position(|&s| s == phi) {
                 frames.push(t);
-                numbers.push((phi / p + 1) as u8);
-                period.push(p);
+                numbers.push((k + 1) as u8);
+                period.push(self.periods[ti]);
             }
             if t == 0 {
                 break;
