@@ -41,3 +41,10 @@ impl AnalysisError {
         }
     }
 }
+
+/// Frame-wise activations of a file (for diagnostics and the model-training scripts).
+pub fn file_activations(
+    path: &std::path::Path,
+) -> Result<necken_rhythm::activation::Activations, AnalysisError> {
+    pipeline::file_frames(path).map(|f| necken_rhythm::activation::Activations::from_frames(&f))
+}

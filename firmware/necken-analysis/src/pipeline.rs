@@ -188,6 +188,14 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
     })
 }
 
+/// Decodes a file into front-end frames only.
+pub(crate) fn file_frames(path: &Path) -> Result<Vec<FrameFeatures>, AnalysisError> {
+    let mut sink = PipelineSink::new();
+    decode_file(path, &mut sink)?;
+    sink.forward(true);
+    Ok(sink.frames)
+}
+
 /// Facts about the source audio measured during decoding.
 #[derive(Clone, Debug)]
 pub struct SourceFacts {

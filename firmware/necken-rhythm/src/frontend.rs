@@ -14,7 +14,7 @@ pub const FRAME: usize = 1024;
 /// Lag in frames between the spectra the flux compares.
 const FLUX_LAG: usize = 2;
 /// Bands whose centre is below this are "low" (bass, stomps): the downbeat cue.
-const LOW_BAND_HZ: f32 = 250.0;
+const LOW_BAND_HZ: f32 = 150.0;
 /// Number of coarse bands kept per frame for section labelling.
 pub const COARSE_BANDS: usize = 12;
 

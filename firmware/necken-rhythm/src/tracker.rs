@@ -88,6 +88,10 @@ pub struct TrackerConfig {
     pub downbeat_low_weight: f32,
     /// Seconds of audio per unit of evidence when tempering the meter posterior.
     pub meter_evidence_s: f32,
+    /// Centre of the log-normal tempo prior, beats/min.
+    pub prior_bpm: f64,
+    /// Strength of the tempo prior: nats per second per squared natural-log tempo ratio.
+    pub prior_strength: f64,
     /// How far (in beats) a beat may move to the activation peak when placed.
     pub placement_reach: f32,
 }
@@ -104,6 +108,8 @@ impl Default for TrackerConfig {
             accent_weight: 0.5,
             downbeat_low_weight: 0.5,
             meter_evidence_s: 10.0,
+            prior_bpm: 120.0,
+            prior_strength: 2.0,
             placement_reach: 0.2,
         }
     }
@@ -315,11 +321,26 @@ impl BarPointerTracker {
             .collect();
         let mut backptr: Vec<u8> = vec![0; n * np];
         let mut ends = vec![0f64; np];
+        // The tempo prior costs every state of a tempo the same per frame; it is kept as a
+        // per-tempo offset and applied only when paths cross tempi (and at the end).
+        let prior_per_frame: Vec<f64> = self
+            .periods
+            .iter()
+            .map(|&p| {
+                let bpm = 60.0 * self.config.fps as f64 / p as f64;
+                self.config.prior_strength * (bpm / self.config.prior_bpm).ln().powi(2)
+                    / self.config.fps as f64
+            })
+            .collect();
+        let mut offset = vec![0f64; np];
         for t in 0..n {
+            for (o, g) in offset.iter_mut().zip(&prior_per_frame) {
+                *o -= g;
+            }
             if t > 0 {
                 for (i, ring) in rings.iter().enumerate() {
                     let l = lens[i];
-                    ends[i] = ring[(l - t % l) % l];
+                    ends[i] = ring[(l - t % l) % l] + offset[i];
                 }
                 for (to, ring) in rings.iter_mut().enumerate() {
                     let (mut best, mut arg) = (f64::NEG_INFINITY, to);
@@ -331,7 +352,7 @@ impl BarPointerTracker {
                         }
                     }
                     let l = lens[to];
-                    ring[(l - t % l) % l] = best;
+                    ring[(l - t % l) % l] = best - offset[to];
                     backptr[t * np + to] = arg as u8;
                 }
             }
@@ -351,6 +372,7 @@ impl BarPointerTracker {
         for (i, ring) in rings.iter().enumerate() {
             let l = lens[i];
             for (idx, &v) in ring.iter().enumerate() {
+                let v = v + offset[i];
                 if v > best {
                     best = v;
                     bi = i;
