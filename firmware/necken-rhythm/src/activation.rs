@@ -24,8 +24,8 @@ impl Activations {
         let flux: Vec<f32> = frames.iter().map(|f| f.flux).collect();
         let low: Vec<f32> = frames.iter().map(|f| f.low_flux).collect();
         Activations {
-            beat: normalize(&flux),
-            downbeat: normalize(&low),
+            beat: normalize(&flux, BEAT_SCALE_FLOOR),
+            downbeat: normalize(&low, LOW_SCALE_FLOOR),
         }
     }
 
@@ -40,8 +40,15 @@ impl Activations {
     }
 }
 
-/// Removes the moving mean, rectifies and scales to 0..=1.
-pub fn normalize(x: &[f32]) -> Vec<f32> {
+/// Smallest flux that may map to activation 1. Music at normal levels has its 98th
+/// percentile at 1.5–8 (all bands) and 0.5–3 (low bands); without a floor the faint flux of a
+/// steady tone would be scaled up into "onsets".
+const BEAT_SCALE_FLOOR: f32 = 0.25;
+/// The same floor for the low-band flux.
+const LOW_SCALE_FLOOR: f32 = 0.03;
+
+/// Removes the moving mean, rectifies and scales to 0..=1 (`floor` bounds the scale below).
+pub fn normalize(x: &[f32], floor: f32) -> Vec<f32> {
     let n = x.len();
     if n == 0 {
         return Vec::new();
@@ -64,7 +71,7 @@ pub fn normalize(x: &[f32]) -> Vec<f32> {
         return y;
     }
     sorted.sort_by(|a, b| a.total_cmp(b));
-    let scale = sorted[((sorted.len() - 1) as f64 * SCALE_PERCENTILE) as usize];
+    let scale = sorted[((sorted.len() - 1) as f64 * SCALE_PERCENTILE) as usize].max(floor);
     if scale > 0.0 {
         for v in &mut y {
             *v = (*v / scale).min(1.0);

@@ -1,0 +1,142 @@
+//! Bad and unusual inputs: each gives a clear error naming the file, or a sane result; never a
+//! panic.
+
+use std::path::{Path, PathBuf};
+
+use necken_analysis::{analyze_file, Analysis, AnalysisOptions};
+use necken_core::artifact::Profile;
+use necken_tests::corpus_dev;
+
+fn write_wav(path: &Path, rate: u32, channels: u16, frames: usize, sample: impl Fn(usize, u16) -> f32) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..frames {
+        for c in 0..channels {
+            let v = sample(i, c).clamp(-1.0, 1.0);
+            w.write_sample((v * 32767.0) as i16).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+/// A decaying 1 kHz click every half second (120 beats/min).
+fn click(i: usize, rate: u32) -> f32 {
+    let period = rate as usize / 2;
+    let k = i % period;
+    let t = k as f32 / rate as f32;
+    if t < 0.03 {
+        (std::f32::consts::TAU * 1000.0 * t).sin() * (1.0 - t / 0.03) * 0.8
+    } else {
+        0.0
+    }
+}
+
+fn analyze(path: &Path) -> Result<Analysis, String> {
+    analyze_file(path, &AnalysisOptions::new(Profile::Standard)).map_err(|e| e.to_string())
+}
+
+fn expect_error(path: &PathBuf, words: &str) {
+    let err = analyze(path).expect_err("must be refused");
+    assert!(err.contains(&path.display().to_string()), "error does not name the file: {err}");
+    assert!(err.contains(words), "error {err:?} does not say {words:?}");
+}
+
+#[test]
+fn unreadable_files_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.flac");
+    std::fs::write(&empty, b"").unwrap();
+    expect_error(&empty, "empty");
+
+    let text = dir.path().join("notes.wav");
+    std::fs::write(&text, "this is not audio\n".repeat(50)).unwrap();
+    expect_error(&text, "not a recognised audio file");
+
+    let zero = dir.path().join("zero.wav");
+    write_wav(&zero, 44_100, 1, 0, |_, _| 0.0);
+    expect_error(&zero, "no audio");
+
+    expect_error(&dir.path().join("missing.ogg"), "cannot open");
+}
+
+#[test]
+fn truncated_mp3_keeps_what_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_dir(corpus_dev())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "mp3"))
+        .expect("an mp3 in the dev corpus");
+    let bytes = std::fs::read(&src).unwrap();
+    let cut = dir.path().join("truncated.mp3");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let full = analyze(&src).unwrap();
+    let half = analyze(&cut).unwrap();
+    let (d_full, d_half) = (
+        full.artifacts.audio_stats.unwrap().duration_s,
+        half.artifacts.audio_stats.unwrap().duration_s,
+    );
+    assert!(d_half > 0.3 * d_full && d_half < 0.7 * d_full, "{d_half} of {d_full}");
+    assert!(half.artifacts.rhythm.beat_count > 10);
+}
+
+#[test]
+fn silence_dc_and_steady_tones_have_no_beats() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(usize, u16) -> f32>)> = vec![
+        ("silence.wav", Box::new(|_, _| 0.0)),
+        ("dc.wav", Box::new(|_, _| 0.5)),
+        // A full-scale square wave clipped at the rails.
+        ("square.wav", Box::new(|i, _| if (i / 200) % 2 == 0 { 1.0 } else { -1.0 })),
+    ];
+    for (name, f) in cases {
+        let path = dir.path().join(name);
+        let secs = if name == "silence.wav" { 2 } else { 10 };
+        write_wav(&path, 44_100, 1, 44_100 * secs, f);
+        let a = analyze(&path).unwrap_or_else(|e| panic!("{e}")).artifacts;
+        assert_eq!(a.rhythm.beat_count, 0, "{name}: no beats in a steady signal");
+        assert!(a.beats.is_none() && a.rhythm.tempo_bpm.is_none(), "{name}");
+        let s = a.audio_stats.clone().unwrap();
+        assert!((s.duration_s - secs as f32).abs() < 0.01, "{name}: {}", s.duration_s);
+        assert!(s.rms.is_finite() && s.zcr.is_finite(), "{name}");
+        match name {
+            "silence.wav" => {
+                assert_eq!(s.rms, 0.0);
+                assert_eq!(s.loudness_lufs, None, "silence has no integrated loudness");
+            }
+            "dc.wav" => assert!((s.rms - 0.5).abs() < 0.01),
+            _ => {
+                assert!((s.rms - 1.0).abs() < 0.01);
+                assert!((s.zcr - 1.0 / 200.0).abs() < 1e-4, "zcr {}", s.zcr);
+            }
+        }
+        let f = necken_core::features::derive(&a);
+        assert_eq!(f.tempo_bpm, None);
+        assert_eq!(f.swing_ratio, None);
+    }
+}
+
+#[test]
+fn odd_formats_are_resampled_and_tracked() {
+    let dir = tempfile::tempdir().unwrap();
+    let multi = dir.path().join("eight_channels_96k.wav");
+    write_wav(&multi, 96_000, 8, 96_000 * 20, |i, c| if c < 2 { click(i, 96_000) } else { 0.0 });
+    let low = dir.path().join("mono_8k.wav");
+    write_wav(&low, 8_000, 1, 8_000 * 20, |i, _| click(i, 8_000));
+    for path in [multi, low] {
+        let a = analyze(&path).unwrap_or_else(|e| panic!("{e}"));
+        let tempo = a.artifacts.rhythm.tempo_bpm.expect("a click track has a tempo");
+        assert!((tempo - 120.0).abs() < 2.0, "{}: tempo {tempo}", path.display());
+        let beats = a.artifacts.beats.unwrap();
+        // Clicks at k/2 s: every tracked beat within 20 ms of one.
+        for t in beats.times {
+            let off = (t * 2.0 - (t * 2.0).round()).abs() / 2.0;
+            assert!(off < 0.02, "{}: beat at {t}", path.display());
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Analyzes a subset of the dev corpus (two clips of every style) and asserts floors on beat
+//! F-measure, downbeat F-measure and ternary-vs-binary meter; checks once that our F-measure
+//! agrees with the shared mir_eval scorer when Python and mir_eval are installed.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_core::artifact::Profile;
+use necken_tests::{corpus_dev, f_measure, read_beats};
+
+/// Two clips per style, chosen by name order within each style (not by score).
+fn subset() -> Vec<(PathBuf, String)> {
+    let dev = corpus_dev();
+    let labels = std::fs::read_to_string(dev.join("labels.csv"))
+        .unwrap_or_else(|e| panic!("{}: {e} (the dev corpus must be at ../shared)", dev.display()));
+    let mut rows: Vec<(String, String)> = labels
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Some((f.get(2)?.to_string(), f.get(1)?.to_string()))
+        })
+        .collect();
+    rows.sort();
+    let mut out = Vec::new();
+    for (style, file) in rows {
+        if out.iter().filter(|(_, s): &&(PathBuf, String)| *s == style).count() < 2 {
+            out.push((dev.join(file), style));
+        }
+    }
+    out
+}
+
+#[test]
+fn dev_subset_meets_accuracy_floors() {
+    let clips = subset();
+    assert_eq!(clips.len(), 16, "two clips of each of the 8 styles");
+    let out = tempfile::tempdir().unwrap();
+    let (mut f_sum, mut db_sum, mut class_ok) = (0.0, 0.0, 0usize);
+    for (path, style) in &clips {
+        let a = analyze_file(path, &AnalysisOptions::new(Profile::Standard))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let truth = read_beats(&path.with_extension("beats"));
+        let beats = a.artifacts.beats.as_ref().expect("music has beats");
+        let f = f_measure(&truth.iter().map(|b| b.0).collect::<Vec<_>>(), &beats.times);
+        let true_down: Vec<f64> = truth.iter().filter(|b| b.1 == 1).map(|b| b.0).collect();
+        let est_down = beats.bar_times();
+        let db = f_measure(&true_down, &est_down);
+        let true_meter = truth.iter().map(|b| b.1).max().unwrap();
+        let ternary = a.artifacts.rhythm.beats_per_bar == Some(3);
+        class_ok += usize::from(ternary == (true_meter == 3));
+        eprintln!("{style:16} {} F {f:.3} DbF {db:.3} meter {:?}/{true_meter}", path.display(), a.artifacts.rhythm.beats_per_bar);
+        f_sum += f;
+        db_sum += db;
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text: String = beats
+            .times
+            .iter()
+            .zip(&beats.numbers)
+            .map(|(t, n)| format!("{t:.3}\t{n}\n"))
+            .collect();
+        std::fs::write(out.path().join(format!("{stem}.beats")), text).unwrap();
+    }
+    let n = clips.len() as f64;
+    let (f, db, class) = (f_sum / n, db_sum / n, class_ok as f64 / n);
+    eprintln!("mean F {f:.3}, DbF {db:.3}, meter class {class:.3}");
+    // Floors below the measured full-corpus figures in docs/accuracy.md, so a regression
+    // fails while the variance of a 16-clip subset does not.
+    assert!(f >= 0.88, "beat F-measure {f:.3} below the 0.88 floor");
+    assert!(db >= 0.50, "downbeat F-measure {db:.3} below the 0.50 floor");
+    assert!(class >= 0.80, "ternary/binary accuracy {class:.3} below the 0.80 floor");
+    agrees_with_shared_scorer(out.path(), &clips);
+}
+
+/// Runs the shared scorer on the same predictions and compares per-clip F-measures.
+fn agrees_with_shared_scorer(pred: &std::path::Path, clips: &[(PathBuf, String)]) {
+    let scorer = corpus_dev().join("../../eval/score_beats.py");
+    let truth = tempfile::tempdir().unwrap();
+    for (path, _) in clips {
+        let b = path.with_extension("beats");
+        std::fs::copy(&b, truth.path().join(b.file_name().unwrap())).unwrap();
+    }
+    let json = pred.join("scores.json");
+    let status = Command::new("python3")
+        .arg(&scorer)
+        .arg(pred)
+        .arg(truth.path())
+        .arg("--json")
+        .arg(&json)
+        .output();
+    let ran = matches!(&status, Ok(o) if o.status.success());
+    if !ran {
+        if std::env::var_os("NECKEN_REQUIRE_SCORER").is_some() {
+            panic!("the shared scorer did not run: {status:?}");
+        }
+        eprintln!("shared scorer unavailable (python3 + mir_eval); cross-check skipped");
+        return;
+    }
+    let text = std::fs::read_to_string(&json).unwrap();
+    for (path, _) in clips {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let key = format!("\"{stem}\": {{");
+        let at = text.find(&key).unwrap_or_else(|| panic!("{stem} missing from scorer output"));
+        let rest = &text[at..];
+        let f_at = rest.find("\"F\": ").unwrap() + 5;
+        let theirs: f64 = rest[f_at..]
+            .split(|c: char| c == ',' || c == '\n')
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let truth = read_beats(&path.with_extension("beats"));
+        let est = read_beats(&pred.join(format!("{stem}.beats")));
+        let ours = f_measure(
+            &truth.iter().map(|b| b.0).collect::<Vec<_>>(),
+            &est.iter().map(|b| b.0).collect::<Vec<_>>(),
+        );
+        assert!((ours - theirs).abs() < 1e-9, "{stem}: ours {ours} scorer {theirs}");
+    }
+}
