@@ -1,13 +1,19 @@
 //! Bad and unusual inputs: each gives a clear error naming the file, or a sane result; never a
 //! panic.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use necken_analysis::{analyze_file, Analysis, AnalysisOptions};
 use necken_core::artifact::Profile;
 use necken_tests::corpus_dev;
 
-fn write_wav(path: &Path, rate: u32, channels: u16, frames: usize, sample: impl Fn(usize, u16) -> f32) {
+fn write_wav(
+    path: &Path,
+    rate: u32,
+    channels: u16,
+    frames: usize,
+    sample: impl Fn(usize, u16) -> f32,
+) {
     let spec = hound::WavSpec {
         channels,
         sample_rate: rate,
@@ -40,9 +46,12 @@ fn analyze(path: &Path) -> Result<Analysis, String> {
     analyze_file(path, &AnalysisOptions::new(Profile::Standard)).map_err(|e| e.to_string())
 }
 
-fn expect_error(path: &PathBuf, words: &str) {
+fn expect_error(path: &Path, words: &str) {
     let err = analyze(path).expect_err("must be refused");
-    assert!(err.contains(&path.display().to_string()), "error does not name the file: {err}");
+    assert!(
+        err.contains(&path.display().to_string()),
+        "error does not name the file: {err}"
+    );
     assert!(err.contains(words), "error {err:?} does not say {words:?}");
 }
 
@@ -81,28 +90,42 @@ fn truncated_mp3_keeps_what_decodes() {
         full.artifacts.audio_stats.unwrap().duration_s,
         half.artifacts.audio_stats.unwrap().duration_s,
     );
-    assert!(d_half > 0.3 * d_full && d_half < 0.7 * d_full, "{d_half} of {d_full}");
+    assert!(
+        d_half > 0.3 * d_full && d_half < 0.7 * d_full,
+        "{d_half} of {d_full}"
+    );
     assert!(half.artifacts.rhythm.beat_count > 10);
 }
 
 #[test]
 fn silence_dc_and_steady_tones_have_no_beats() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(usize, u16) -> f32>)> = vec![
+    type Signal = Box<dyn Fn(usize, u16) -> f32>;
+    let cases: Vec<(&str, Signal)> = vec![
         ("silence.wav", Box::new(|_, _| 0.0)),
         ("dc.wav", Box::new(|_, _| 0.5)),
         // A full-scale square wave clipped at the rails.
-        ("square.wav", Box::new(|i, _| if (i / 200) % 2 == 0 { 1.0 } else { -1.0 })),
+        (
+            "square.wav",
+            Box::new(|i, _| if (i / 200) % 2 == 0 { 1.0 } else { -1.0 }),
+        ),
     ];
     for (name, f) in cases {
         let path = dir.path().join(name);
         let secs = if name == "silence.wav" { 2 } else { 10 };
         write_wav(&path, 44_100, 1, 44_100 * secs, f);
         let a = analyze(&path).unwrap_or_else(|e| panic!("{e}")).artifacts;
-        assert_eq!(a.rhythm.beat_count, 0, "{name}: no beats in a steady signal");
+        assert_eq!(
+            a.rhythm.beat_count, 0,
+            "{name}: no beats in a steady signal"
+        );
         assert!(a.beats.is_none() && a.rhythm.tempo_bpm.is_none(), "{name}");
         let s = a.audio_stats.clone().unwrap();
-        assert!((s.duration_s - secs as f32).abs() < 0.01, "{name}: {}", s.duration_s);
+        assert!(
+            (s.duration_s - secs as f32).abs() < 0.01,
+            "{name}: {}",
+            s.duration_s
+        );
         assert!(s.rms.is_finite() && s.zcr.is_finite(), "{name}");
         match name {
             "silence.wav" => {
@@ -125,13 +148,27 @@ fn silence_dc_and_steady_tones_have_no_beats() {
 fn odd_formats_are_resampled_and_tracked() {
     let dir = tempfile::tempdir().unwrap();
     let multi = dir.path().join("eight_channels_96k.wav");
-    write_wav(&multi, 96_000, 8, 96_000 * 20, |i, c| if c < 2 { click(i, 96_000) } else { 0.0 });
+    write_wav(&multi, 96_000, 8, 96_000 * 20, |i, c| {
+        if c < 2 {
+            click(i, 96_000)
+        } else {
+            0.0
+        }
+    });
     let low = dir.path().join("mono_8k.wav");
     write_wav(&low, 8_000, 1, 8_000 * 20, |i, _| click(i, 8_000));
     for path in [multi, low] {
         let a = analyze(&path).unwrap_or_else(|e| panic!("{e}"));
-        let tempo = a.artifacts.rhythm.tempo_bpm.expect("a click track has a tempo");
-        assert!((tempo - 120.0).abs() < 2.0, "{}: tempo {tempo}", path.display());
+        let tempo = a
+            .artifacts
+            .rhythm
+            .tempo_bpm
+            .expect("a click track has a tempo");
+        assert!(
+            (tempo - 120.0).abs() < 2.0,
+            "{}: tempo {tempo}",
+            path.display()
+        );
         let beats = a.artifacts.beats.unwrap();
         // Clicks at k/2 s: every tracked beat within 20 ms of one.
         for t in beats.times {

@@ -12,8 +12,12 @@ use necken_tests::{corpus_dev, f_measure, read_beats};
 /// Two clips per style, chosen by name order within each style (not by score).
 fn subset() -> Vec<(PathBuf, String)> {
     let dev = corpus_dev();
-    let labels = std::fs::read_to_string(dev.join("labels.csv"))
-        .unwrap_or_else(|e| panic!("{}: {e} (the dev corpus must be at ../shared)", dev.display()));
+    let labels = std::fs::read_to_string(dev.join("labels.csv")).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the dev corpus must be at ../shared)",
+            dev.display()
+        )
+    });
     let mut rows: Vec<(String, String)> = labels
         .lines()
         .skip(1)
@@ -25,7 +29,12 @@ fn subset() -> Vec<(PathBuf, String)> {
     rows.sort();
     let mut out = Vec::new();
     for (style, file) in rows {
-        if out.iter().filter(|(_, s): &&(PathBuf, String)| *s == style).count() < 2 {
+        if out
+            .iter()
+            .filter(|(_, s): &&(PathBuf, String)| *s == style)
+            .count()
+            < 2
+        {
             out.push((dev.join(file), style));
         }
     }
@@ -50,7 +59,11 @@ fn dev_subset_meets_accuracy_floors() {
         let true_meter = truth.iter().map(|b| b.1).max().unwrap();
         let ternary = a.artifacts.rhythm.beats_per_bar == Some(3);
         class_ok += usize::from(ternary == (true_meter == 3));
-        eprintln!("{style:16} {} F {f:.3} DbF {db:.3} meter {:?}/{true_meter}", path.display(), a.artifacts.rhythm.beats_per_bar);
+        eprintln!(
+            "{style:16} {} F {f:.3} DbF {db:.3} meter {:?}/{true_meter}",
+            path.display(),
+            a.artifacts.rhythm.beats_per_bar
+        );
         f_sum += f;
         db_sum += db;
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -68,8 +81,14 @@ fn dev_subset_meets_accuracy_floors() {
     // Floors below the measured full-corpus figures in docs/accuracy.md, so a regression
     // fails while the variance of a 16-clip subset does not.
     assert!(f >= 0.88, "beat F-measure {f:.3} below the 0.88 floor");
-    assert!(db >= 0.50, "downbeat F-measure {db:.3} below the 0.50 floor");
-    assert!(class >= 0.80, "ternary/binary accuracy {class:.3} below the 0.80 floor");
+    assert!(
+        db >= 0.50,
+        "downbeat F-measure {db:.3} below the 0.50 floor"
+    );
+    assert!(
+        class >= 0.80,
+        "ternary/binary accuracy {class:.3} below the 0.80 floor"
+    );
     agrees_with_shared_scorer(out.path(), &clips);
 }
 
@@ -97,26 +116,22 @@ fn agrees_with_shared_scorer(pred: &std::path::Path, clips: &[(PathBuf, String)]
         eprintln!("shared scorer unavailable (python3 + mir_eval); cross-check skipped");
         return;
     }
-    let text = std::fs::read_to_string(&json).unwrap();
+    let scores: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     for (path, _) in clips {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let key = format!("\"{stem}\": {{");
-        let at = text.find(&key).unwrap_or_else(|| panic!("{stem} missing from scorer output"));
-        let rest = &text[at..];
-        let f_at = rest.find("\"F\": ").unwrap() + 5;
-        let theirs: f64 = rest[f_at..]
-            .split(|c: char| c == ',' || c == '\n')
-            .next()
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let theirs = scores["per_clip"][&stem]["F"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{stem} missing from the scorer output"));
         let truth = read_beats(&path.with_extension("beats"));
         let est = read_beats(&pred.join(format!("{stem}.beats")));
         let ours = f_measure(
             &truth.iter().map(|b| b.0).collect::<Vec<_>>(),
             &est.iter().map(|b| b.0).collect::<Vec<_>>(),
         );
-        assert!((ours - theirs).abs() < 1e-9, "{stem}: ours {ours} scorer {theirs}");
+        assert!(
+            (ours - theirs).abs() < 1e-9,
+            "{stem}: ours {ours} scorer {theirs}"
+        );
     }
 }

@@ -159,10 +159,7 @@ impl WireBeats {
         let times = self.times.decode()?;
         let mut numbers = Vec::with_capacity(times.len());
         let mut exceptions = self.exceptions.iter().peekable();
-        let mut next_exception_at = match exceptions.next() {
-            Some(&(gap, n)) => Some((gap as usize, n)),
-            None => None,
-        };
+        let mut next_exception_at = exceptions.next().map(|&(gap, n)| (gap as usize, n));
         let mut last_exception = 0usize;
         let mut expected = self.first_number;
         for i in 0..times.len() {

@@ -23,7 +23,7 @@ impl HalfVec {
 
     /// Expands back to f32.
     pub fn decode(&self) -> Result<Vec<f32>, CodecError> {
-        if self.0.len() % 2 != 0 {
+        if !self.0.len().is_multiple_of(2) {
             return Err(CodecError::Invalid("odd length of a half-float vector"));
         }
         Ok(self
