@@ -208,7 +208,7 @@ pub struct Provenance {
     pub frame_rate_hz: f32,
     /// Unix time in seconds at which the analysis finished.
     pub analyzed_at: u64,
-    /// First 8 bytes of the SHA-256 of the decoded mono PCM (16-bit) at the source rate; all
-    /// zero when unknown.
+    /// XXH3-64 (little-endian) of the decoded mono PCM as 16-bit samples at the source rate;
+    /// all zero when unknown.
     pub audio_fingerprint: [u8; 8],
 }

@@ -112,7 +112,7 @@ impl SpectralFrontEnd {
             .process_with_scratch(&mut self.spectrum, &mut self.scratch);
         let mags: Vec<f32> = self.spectrum[..FRAME / 2 + 1]
             .iter()
-            .map(|c| c.norm())
+            .map(|c| (c.re * c.re + c.im * c.im).sqrt())
             .collect();
         let logbands: Vec<f32> = self
             .bands

@@ -178,7 +178,7 @@ impl BarPointerTracker {
             let sum: f64 = weights.iter().sum();
             for (to, w) in weights.iter().enumerate() {
                 let prob = w / sum;
-                if prob > 1e-7 {
+                if *w > 1e-3 {
                     rows[to][from] = prob.ln();
                 }
             }
@@ -361,8 +361,17 @@ impl BarPointerTracker {
                 let shift = l - t % l;
                 for (k, &start) in starts[i].iter().enumerate() {
                     let diff = if k == 0 { down_diff[t] } else { beat_diff[t] };
-                    for o in 0..w {
-                        ring[(start + o + shift) % l] += diff;
+                    // start < l and shift ≤ l, so one subtraction replaces a division.
+                    let mut idx = start + shift;
+                    if idx >= l {
+                        idx -= l;
+                    }
+                    let first = w.min(l - idx);
+                    for v in &mut ring[idx..idx + first] {
+                        *v += diff;
+                    }
+                    for v in &mut ring[..w - first] {
+                        *v += diff;
                     }
                 }
             }

@@ -26,6 +26,18 @@ pub enum Which {
         #[arg(long)]
         json: bool,
     },
+    /// Full analysis of audio files (no neural models), with a per-stage breakdown.
+    Analysis {
+        /// Audio files to analyze.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Runs per file; medians are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs a benchmark.
@@ -36,6 +48,7 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
             profile,
             json,
         } => reanalysis(tracks, &profile, json),
+        Which::Analysis { files, runs, json } => analysis(&files, runs.max(1), json),
     }
 }
 
@@ -115,4 +128,86 @@ fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
 fn put_unflushed(store: &SledStore, meta: &TrackMeta, record: &[u8]) -> CliResult<()> {
     store.put_batch(meta, record)?;
     Ok(())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResult<ExitCode> {
+    use necken_analysis::{analyze_file, AnalysisOptions};
+    let options = AnalysisOptions::new(Profile::Standard);
+    let mut rows = Vec::new();
+    for path in files {
+        let mut stages: [Vec<f64>; 7] = Default::default();
+        let mut duration = 0.0;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let a = analyze_file(path, &options)?;
+            let total = t.elapsed().as_secs_f64();
+            duration = a
+                .artifacts
+                .audio_stats
+                .as_ref()
+                .map(|s| s.duration_s as f64)
+                .unwrap_or(0.0);
+            let st = &a.times;
+            for (v, d) in stages.iter_mut().zip([
+                st.decode,
+                st.resample,
+                st.spectrum,
+                st.activation,
+                st.tracking,
+                st.stats,
+            ]) {
+                v.push(d.as_secs_f64());
+            }
+            stages[6].push(total);
+        }
+        let m: Vec<f64> = stages.iter_mut().map(|v| median(v)).collect();
+        rows.push(json!({
+            "file": path.display().to_string(),
+            "audio_s": duration,
+            "decode_s": m[0], "resample_s": m[1], "spectrum_s": m[2],
+            "activation_s": m[3], "tracking_s": m[4], "stats_s": m[5],
+            "total_s": m[6],
+            "realtime_factor": if m[6] > 0.0 { duration / m[6] } else { 0.0 },
+            "runs": runs,
+        }));
+    }
+    if as_json {
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        println!(
+            "{:<40} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            "file (median of runs, seconds)",
+            "audio",
+            "decode",
+            "resamp",
+            "spectr",
+            "activ",
+            "track",
+            "stats",
+            "total",
+            "x RT"
+        );
+        for r in &rows {
+            let f = r["file"].as_str().unwrap_or("");
+            let f = if f.len() > 40 { &f[f.len() - 40..] } else { f };
+            println!(
+                "{f:<40} {:>7.1} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.0}",
+                r["audio_s"].as_f64().unwrap_or(0.0),
+                r["decode_s"].as_f64().unwrap_or(0.0),
+                r["resample_s"].as_f64().unwrap_or(0.0),
+                r["spectrum_s"].as_f64().unwrap_or(0.0),
+                r["activation_s"].as_f64().unwrap_or(0.0),
+                r["tracking_s"].as_f64().unwrap_or(0.0),
+                r["stats_s"].as_f64().unwrap_or(0.0),
+                r["total_s"].as_f64().unwrap_or(0.0),
+                r["realtime_factor"].as_f64().unwrap_or(0.0),
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
