@@ -333,14 +333,21 @@ impl BarPointerTracker {
             })
             .collect();
         let mut offset = vec![0f64; np];
+        // Ring slot of bar position 0 at the current frame, per tempo: (−t) mod l, kept
+        // incrementally because a division per tempo per frame dominated the run time.
+        let mut head = vec![0usize; np];
         for t in 0..n {
             for (o, g) in offset.iter_mut().zip(&prior_per_frame) {
                 *o -= g;
             }
             if t > 0 {
-                for (i, ring) in rings.iter().enumerate() {
-                    let l = lens[i];
-                    ends[i] = ring[(l - t % l) % l] + offset[i];
+                for ((h, &l), (e, (ring, o))) in head
+                    .iter_mut()
+                    .zip(&lens)
+                    .zip(ends.iter_mut().zip(rings.iter().zip(&offset)))
+                {
+                    *h = if *h == 0 { l - 1 } else { *h - 1 };
+                    *e = ring[*h] + o;
                 }
                 for (to, ring) in rings.iter_mut().enumerate() {
                     let (mut best, mut arg) = (f64::NEG_INFINITY, to);
@@ -351,17 +358,16 @@ impl BarPointerTracker {
                             arg = from;
                         }
                     }
-                    let l = lens[to];
-                    ring[(l - t % l) % l] = best - offset[to];
+                    ring[head[to]] = best - offset[to];
                     backptr[t * np + to] = arg as u8;
                 }
             }
             for (i, ring) in rings.iter_mut().enumerate() {
                 let (l, w) = (lens[i], widths[i]);
-                let shift = l - t % l;
+                let shift = head[i];
                 for (k, &start) in starts[i].iter().enumerate() {
                     let diff = if k == 0 { down_diff[t] } else { beat_diff[t] };
-                    // start < l and shift ≤ l, so one subtraction replaces a division.
+                    // start < l and shift < l, so one subtraction replaces a division.
                     let mut idx = start + shift;
                     if idx >= l {
                         idx -= l;
