@@ -26,6 +26,12 @@ pub enum Which {
         #[arg(long)]
         json: bool,
     },
+    /// Encoded artifact size per profile for audio files (activation function separately).
+    Sizes {
+        /// Audio files to analyze.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
     /// Full analysis of audio files (no neural models), with a per-stage breakdown.
     Analysis {
         /// Audio files to analyze.
@@ -49,6 +55,7 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
             json,
         } => reanalysis(tracks, &profile, json),
         Which::Analysis { files, runs, json } => analysis(&files, runs.max(1), json),
+        Which::Sizes { files } => sizes(&files),
     }
 }
 
@@ -209,5 +216,39 @@ fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResu
             );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sizes(files: &[std::path::PathBuf]) -> CliResult<ExitCode> {
+    use necken_analysis::{analyze_file, AnalysisOptions};
+    println!(
+        "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9} {:>11}",
+        "file", "audio s", "beats", "minimal", "standard", "full", "activation"
+    );
+    for path in files {
+        let mut row = Vec::new();
+        let mut beats = 0;
+        let mut audio = 0.0;
+        let mut activation = 0;
+        for profile in [Profile::Minimal, Profile::Standard, Profile::Full] {
+            let a = analyze_file(path, &AnalysisOptions::new(profile))?.artifacts;
+            let s = codec::part_sizes(&a);
+            beats = a.rhythm.beat_count;
+            audio = a.audio_stats.as_ref().map(|s| s.duration_s).unwrap_or(0.0);
+            if profile == Profile::Full {
+                activation = s.activation;
+                row.push(s.total - s.activation);
+            } else {
+                row.push(s.total);
+            }
+        }
+        let f = path.display().to_string();
+        let f = if f.len() > 40 { f[f.len() - 40..].to_string() } else { f };
+        println!(
+            "{f:<40} {audio:>7.1} {beats:>6} {:>8} {:>9} {:>9} {:>11}",
+            row[0], row[1], row[2], activation
+        );
+    }
+    println!("(full is shown without the activation function, which is listed on its own)");
     Ok(ExitCode::SUCCESS)
 }
