@@ -3,6 +3,7 @@
 
 mod commands;
 mod output;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Migrate,
     /// Track count, store size and artifact sizes.
     Stats(commands::stats::Args),
+    /// Fit a style head on stored tracks with known styles.
+    TrainHead(commands::train_head::Args),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(commands::bench::Which),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Reanalyze(a) => commands::reanalyze::run(&ctx, a),
         Command::Migrate => commands::migrate::run(&ctx),
         Command::Stats(a) => commands::stats::run(&ctx, a),
+        Command::TrainHead(a) => commands::train_head::run(&ctx, a),
         Command::Bench(w) => commands::bench::run(w),
     };
     match result {

@@ -243,7 +243,11 @@ fn sizes(files: &[std::path::PathBuf]) -> CliResult<ExitCode> {
             }
         }
         let f = path.display().to_string();
-        let f = if f.len() > 40 { f[f.len() - 40..].to_string() } else { f };
+        let f = if f.len() > 40 {
+            f[f.len() - 40..].to_string()
+        } else {
+            f
+        };
         println!(
             "{f:<40} {audio:>7.1} {beats:>6} {:>8} {:>9} {:>9} {:>11}",
             row[0], row[1], row[2], activation

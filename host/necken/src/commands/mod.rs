@@ -7,6 +7,7 @@ pub mod import;
 pub mod migrate;
 pub mod reanalyze;
 pub mod stats;
+pub mod train_head;
 
 use std::path::PathBuf;
 

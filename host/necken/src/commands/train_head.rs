@@ -1,0 +1,118 @@
+//! `necken train-head`: fit a style head on stored tracks with known styles.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use necken_core::style::Style;
+use necken_core::{codec, features};
+use necken_store::ArtifactStore;
+
+use super::{CliResult, Context};
+use crate::train::{fit_linear_head, TrainConfig};
+
+/// Arguments of `necken train-head`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// CSV with `clip` (file stem) and `style` columns, e.g. a generator's labels.csv.
+    #[arg(long, required = true)]
+    labels: Vec<PathBuf>,
+    /// Where to write the head (`.nkhead`).
+    #[arg(long)]
+    out: PathBuf,
+    /// Head id written into the file.
+    #[arg(long, default_value = "necken-style-head")]
+    id: String,
+    /// What the data was, for the model card and reports.
+    #[arg(long, default_value = "")]
+    trained_on: String,
+    /// Gradient steps.
+    #[arg(long, default_value_t = 3000)]
+    steps: usize,
+}
+
+fn read_labels(path: &Path) -> CliResult<HashMap<String, Style>> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .ok_or("empty labels file")?
+        .split(',')
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| format!("{}: no `{name}` column", path.display()))
+    };
+    let (ci, si) = (col("clip")?, col("style")?);
+    let mut out = HashMap::new();
+    for (i, line) in lines.enumerate() {
+        // The generator quotes titles with commas; clip and style come before any quoted field.
+        let fields: Vec<&str> = line.split(',').collect();
+        let (Some(clip), Some(style)) = (fields.get(ci), fields.get(si)) else {
+            return Err(format!("{}: line {} is short", path.display(), i + 2).into());
+        };
+        let style = Style::from_name(style).ok_or_else(|| {
+            format!(
+                "{}: line {}: unknown style {style:?}",
+                path.display(),
+                i + 2
+            )
+        })?;
+        out.insert(clip.to_string(), style);
+    }
+    Ok(out)
+}
+
+/// Fits a linear head on every stored track whose file stem has a label.
+pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let mut labels = HashMap::new();
+    for l in &args.labels {
+        labels.extend(read_labels(l)?);
+    }
+    let store = ctx.open_store()?;
+    let mut examples = Vec::new();
+    let mut skipped = 0usize;
+    store.for_each(&mut |rec| {
+        let stem = Path::new(&rec.meta.source_path)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match (labels.get(&stem), codec::decode(&rec.artifacts)) {
+            (Some(&style), Ok(a)) => examples.push((features::derive(&a).feature_vector, style)),
+            _ => skipped += 1,
+        }
+        Ok(())
+    })?;
+    if examples.is_empty() {
+        return Err("no stored track matches a label (labels are matched by file stem)".into());
+    }
+    let config = TrainConfig {
+        steps: args.steps,
+        ..TrainConfig::default()
+    };
+    let head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
+    let correct = examples
+        .iter()
+        .filter(|(x, s)| {
+            head.predict(x)
+                .into_iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(c, _)| c == *s)
+                .unwrap_or(false)
+        })
+        .count();
+    std::fs::write(&args.out, head.to_bytes())
+        .map_err(|e| format!("{}: {e}", args.out.display()))?;
+    eprintln!(
+        "trained {} on {} tracks ({} skipped without label), {} classes; training accuracy {:.3}; wrote {}",
+        args.id,
+        examples.len(),
+        skipped,
+        head.classes.len(),
+        correct as f64 / examples.len() as f64,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
