@@ -254,6 +254,12 @@ fn artifacts_from_frames(
         Default::default()
     };
     times.tracking = t.elapsed();
+    log::debug!(
+        "tracker chose {} (meter posterior {:?}); pattern scores {:?}",
+        track.pattern,
+        track.meter_posterior,
+        track.pattern_scores
+    );
 
     let t = Instant::now();
     let beat_times: Vec<f64> = track.beat_frames.iter().map(|&f| frame_time(f)).collect();

@@ -105,7 +105,7 @@ impl Default for TrackerConfig {
             patterns: BarPattern::folk_defaults(),
             tempo_change_lambda: 100.0,
             observation_lambda: 16.0,
-            accent_weight: 0.5,
+            accent_weight: 2.0,
             downbeat_low_weight: 0.5,
             meter_evidence_s: 10.0,
             prior_bpm: 120.0,
@@ -126,6 +126,10 @@ pub struct TrackResult {
     pub beats_per_bar: u8,
     /// Posterior probability of each meter considered, ascending by meter.
     pub meter_posterior: Vec<(u8, f32)>,
+    /// Best path log-likelihood of every bar pattern (diagnostics).
+    pub pattern_scores: Vec<(&'static str, f64)>,
+    /// Name of the chosen bar pattern.
+    pub pattern: &'static str,
 }
 
 impl TrackResult {
@@ -214,11 +218,18 @@ impl BarPointerTracker {
             .map(|&a| (((1.0 - a) as f64) / (lambda - 1.0) + EPS as f64).ln())
             .collect();
         // Every beat emits the beat activation; whether it is a downbeat is judged by the
-        // low-band activation alone, so all meters are scored on the same evidence.
+        // low-band activation relative to its typical value at onsets, so that a piece with
+        // bass on every beat does not reward calling every beat a downbeat (which favoured
+        // 2/4 over 3/4 and 4/4).
+        let typical_low = typical_low_at_onsets(beat, low);
         let accent = |t: usize, down: bool| {
             let l = low[t].clamp(0.0, 1.0);
-            let p = if down { l } else { 1.0 - l };
-            w_accent as f64 * ((p + LOW_FLOOR) as f64).ln()
+            let (p, q) = if down {
+                (l, typical_low)
+            } else {
+                (1.0 - l, 1.0 - typical_low)
+            };
+            w_accent as f64 * (((p + LOW_FLOOR) / (q + LOW_FLOOR)) as f64).ln()
         };
         let onset: Vec<f64> = (0..n)
             .map(|t| {
@@ -278,6 +289,14 @@ impl BarPointerTracker {
             beat_numbers: numbers,
             beats_per_bar: self.config.patterns[best_idx].meter(),
             meter_posterior,
+            pattern_scores: self
+                .config
+                .patterns
+                .iter()
+                .map(|p| p.name)
+                .zip(scores.iter().copied())
+                .collect(),
+            pattern: self.config.patterns[best_idx].name,
         }
     }
 
@@ -446,6 +465,22 @@ impl BarPointerTracker {
             out.push(t);
         }
         out
+    }
+}
+
+/// Mean low-band activation at onset peaks (local maxima of the beat activation above 0.3).
+fn typical_low_at_onsets(beat: &[f32], low: &[f32]) -> f32 {
+    let (mut sum, mut count) = (0f32, 0usize);
+    for t in 1..beat.len().min(low.len()).saturating_sub(1) {
+        if beat[t] > 0.3 && beat[t] >= beat[t - 1] && beat[t] >= beat[t + 1] {
+            sum += low[t - 1].max(low[t]).max(low[t + 1]);
+            count += 1;
+        }
+    }
+    if count == 0 {
+        0.5
+    } else {
+        (sum / count as f32).clamp(0.05, 0.95)
     }
 }
 

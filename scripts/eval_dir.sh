@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Analyze a labelled folder (the dev corpus or generated training clips), export beats and
+# score them per style. Tune on generated clips; only report on ../shared/corpus/dev.
+# usage: scripts/eval_dir.sh CLIP_DIR [OUT_DIR] [extra analyze args...]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+clips=$1; shift
+out=${1:-/tmp/necken-eval-$(basename "$clips")}; shift || true
+rm -rf "$out"; mkdir -p "$out"
+cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/necken"
+"$bin" --store "$out/store" analyze "$clips" "$@" > "$out/analyze.txt"
+"$bin" --store "$out/store" export --format beats --out "$out/beats" 2>/dev/null
+python3 "$here/scripts/score_by_style.py" "$out/beats" "$clips" --json "$out/by_style.json"
