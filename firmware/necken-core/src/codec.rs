@@ -4,14 +4,14 @@
 //! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
 //! residuals ([`crate::timecode`]); the mean embedding is f16 (derived features need relative
 //! precision); per-segment vectors, activations and the envelope are 8-bit with a
-//! per-vector scale, beat energies f16; beat numbers are stored only where they break the bar
-//! cycle.
+//! per-vector scale (beat energies as 12-bit RMS amplitudes); beat numbers are stored only
+//! where they break the bar cycle.
 
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::*;
 use crate::migrate;
-use crate::quant::{HalfVec, I8Vec, U8Vec};
+use crate::quant::{HalfVec, I8Vec, U12Vec, U8Vec};
 use crate::timecode::CodedTimes;
 
 /// Errors from decoding a record.
@@ -223,9 +223,10 @@ struct WireStats {
 
 #[derive(Serialize, Deserialize)]
 struct WireDynamics {
-    /// Square roots of the beat energies (RMS amplitudes) as half floats: punchiness and
-    /// downbeat dominance are contrasts of these means, and 8 bits moved them by over 1e-3.
-    beat_amplitude: HalfVec,
+    /// Square roots of the beat energies (RMS amplitudes), 12 bits with the vector's scale:
+    /// downbeat dominance and punchiness are ratios of their means, and 8 bits moved those by
+    /// more than 1e-3.
+    beat_amplitude: U12Vec,
     envelope: Option<(f32, U8Vec)>,
 }
 
@@ -308,7 +309,7 @@ impl WireV1 {
             dynamics: a.dynamics.as_ref().map(|d| {
                 let amp: Vec<f32> = d.beat_energy.iter().map(|e| e.max(0.0).sqrt()).collect();
                 WireDynamics {
-                    beat_amplitude: HalfVec::encode(&amp),
+                    beat_amplitude: U12Vec::encode(&amp),
                     envelope: d
                         .envelope
                         .as_ref()

@@ -124,3 +124,60 @@ fn check_scale(scale: f32) -> Result<(), CodecError> {
         ))
     }
 }
+
+/// Unsigned 12-bit codes with one scale for non-negative values, two codes per three bytes:
+/// 16 times finer than [`U8Vec`] for 1.5 times its size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct U12Vec {
+    scale: f32,
+    count: u32,
+    packed: Vec<u8>,
+}
+
+impl U12Vec {
+    /// Quantizes non-negative values (negatives clamp to 0) with the scale set by the maximum.
+    pub fn encode(values: &[f32]) -> U12Vec {
+        let max = values.iter().fold(0f32, |m, &v| m.max(v));
+        let scale = if max > 0.0 && max.is_finite() {
+            max / 4095.0
+        } else {
+            1.0
+        };
+        let codes: Vec<u16> = values
+            .iter()
+            .map(|v| (v / scale).round().clamp(0.0, 4095.0) as u16)
+            .collect();
+        let mut packed = Vec::with_capacity(codes.len().div_ceil(2) * 3);
+        for pair in codes.chunks(2) {
+            let a = pair[0];
+            let b = pair.get(1).copied().unwrap_or(0);
+            packed.push((a >> 4) as u8);
+            packed.push((((a & 0xF) << 4) | (b >> 8)) as u8);
+            packed.push((b & 0xFF) as u8);
+        }
+        U12Vec {
+            scale,
+            count: values.len() as u32,
+            packed,
+        }
+    }
+
+    /// Expands back to f32.
+    pub fn decode(&self) -> Result<Vec<f32>, CodecError> {
+        check_scale(self.scale)?;
+        let n = self.count as usize;
+        if self.packed.len() != n.div_ceil(2) * 3 {
+            return Err(CodecError::Invalid("12-bit vector length mismatch"));
+        }
+        let mut out = Vec::with_capacity(n);
+        for t in self.packed.chunks_exact(3) {
+            let a = ((t[0] as u16) << 4) | (t[1] as u16 >> 4);
+            let b = (((t[1] & 0xF) as u16) << 8) | t[2] as u16;
+            out.push(a as f32 * self.scale);
+            if out.len() < n {
+                out.push(b as f32 * self.scale);
+            }
+        }
+        Ok(out)
+    }
+}
