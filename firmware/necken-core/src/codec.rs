@@ -4,14 +4,14 @@
 //! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
 //! residuals ([`crate::timecode`]); the mean embedding is f16 (derived features need relative
 //! precision); per-segment vectors, activations and the envelope are 8-bit with a
-//! per-vector scale (beat energies as 12-bit RMS amplitudes); beat numbers are stored only
+//! per-vector scale (beat energies as 10-bit RMS amplitudes); beat numbers are stored only
 //! where they break the bar cycle.
 
 use serde::{Deserialize, Serialize};
 
 use crate::artifact::*;
 use crate::migrate;
-use crate::quant::{HalfVec, I8Vec, U12Vec, U8Vec};
+use crate::quant::{HalfVec, I8Vec, PackedUVec, U8Vec};
 use crate::timecode::CodedTimes;
 
 /// Errors from decoding a record.
@@ -81,6 +81,9 @@ pub(crate) fn decode_current_payload(payload: &[u8]) -> Result<RawArtifacts, Cod
 pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
     postcard::to_stdvec(&WireV1::from_artifacts(artifacts)).expect("the wire types always encode")
 }
+
+/// Code width of the beat amplitudes.
+const BEAT_AMPLITUDE_BITS: u8 = 10;
 
 #[derive(Serialize, Deserialize)]
 struct WireV1 {
@@ -223,10 +226,10 @@ struct WireStats {
 
 #[derive(Serialize, Deserialize)]
 struct WireDynamics {
-    /// Square roots of the beat energies (RMS amplitudes), 12 bits with the vector's scale:
+    /// Square roots of the beat energies (RMS amplitudes), 10 bits with the vector's scale:
     /// downbeat dominance and punchiness are ratios of their means, and 8 bits moved those by
     /// more than 1e-3.
-    beat_amplitude: U12Vec,
+    beat_amplitude: PackedUVec,
     envelope: Option<(f32, U8Vec)>,
 }
 
@@ -309,7 +312,7 @@ impl WireV1 {
             dynamics: a.dynamics.as_ref().map(|d| {
                 let amp: Vec<f32> = d.beat_energy.iter().map(|e| e.max(0.0).sqrt()).collect();
                 WireDynamics {
-                    beat_amplitude: U12Vec::encode(&amp),
+                    beat_amplitude: PackedUVec::encode(&amp, BEAT_AMPLITUDE_BITS),
                     envelope: d
                         .envelope
                         .as_ref()

@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod artifact;
+mod bits;
 pub mod classify;
 pub mod codec;
 pub mod features;

@@ -4,6 +4,7 @@
 use half::f16;
 use serde::{Deserialize, Serialize};
 
+use crate::bits::{BitReader, BitWriter};
 use crate::codec::CodecError;
 
 /// A vector of IEEE half floats, stored as little-endian byte pairs (postcard would otherwise
@@ -125,59 +126,53 @@ fn check_scale(scale: f32) -> Result<(), CodecError> {
     }
 }
 
-/// Unsigned 12-bit codes with one scale for non-negative values, two codes per three bytes:
-/// 16 times finer than [`U8Vec`] for 1.5 times its size.
+/// Unsigned codes of a fixed width (1–16 bits) with one scale for non-negative values,
+/// bit-packed: `value = code * scale`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct U12Vec {
+pub struct PackedUVec {
     scale: f32,
+    width: u8,
     count: u32,
     packed: Vec<u8>,
 }
 
-impl U12Vec {
-    /// Quantizes non-negative values (negatives clamp to 0) with the scale set by the maximum.
-    pub fn encode(values: &[f32]) -> U12Vec {
+impl PackedUVec {
+    /// Quantizes non-negative values (negatives clamp to 0) to `width`-bit codes with the scale
+    /// set by the maximum.
+    pub fn encode(values: &[f32], width: u8) -> PackedUVec {
+        let width = width.clamp(1, 16);
+        let top = ((1u32 << width) - 1) as f32;
         let max = values.iter().fold(0f32, |m, &v| m.max(v));
         let scale = if max > 0.0 && max.is_finite() {
-            max / 4095.0
+            max / top
         } else {
             1.0
         };
-        let codes: Vec<u16> = values
-            .iter()
-            .map(|v| (v / scale).round().clamp(0.0, 4095.0) as u16)
-            .collect();
-        let mut packed = Vec::with_capacity(codes.len().div_ceil(2) * 3);
-        for pair in codes.chunks(2) {
-            let a = pair[0];
-            let b = pair.get(1).copied().unwrap_or(0);
-            packed.push((a >> 4) as u8);
-            packed.push((((a & 0xF) << 4) | (b >> 8)) as u8);
-            packed.push((b & 0xFF) as u8);
+        let mut w = BitWriter::default();
+        for v in values {
+            w.bits((v / scale).round().clamp(0.0, top) as u64, width as u32);
         }
-        U12Vec {
+        PackedUVec {
             scale,
+            width,
             count: values.len() as u32,
-            packed,
+            packed: w.finish(),
         }
     }
 
     /// Expands back to f32.
     pub fn decode(&self) -> Result<Vec<f32>, CodecError> {
         check_scale(self.scale)?;
+        if !(1..=16).contains(&self.width) {
+            return Err(CodecError::Invalid("packed code width out of range"));
+        }
         let n = self.count as usize;
-        if self.packed.len() != n.div_ceil(2) * 3 {
-            return Err(CodecError::Invalid("12-bit vector length mismatch"));
+        if self.packed.len() != (n * self.width as usize).div_ceil(8) {
+            return Err(CodecError::Invalid("packed vector length mismatch"));
         }
-        let mut out = Vec::with_capacity(n);
-        for t in self.packed.chunks_exact(3) {
-            let a = ((t[0] as u16) << 4) | (t[1] as u16 >> 4);
-            let b = (((t[1] & 0xF) as u16) << 8) | t[2] as u16;
-            out.push(a as f32 * self.scale);
-            if out.len() < n {
-                out.push(b as f32 * self.scale);
-            }
-        }
-        Ok(out)
+        let mut r = BitReader::new(&self.packed);
+        (0..n)
+            .map(|_| Ok(r.bits(self.width as u32)? as f32 * self.scale))
+            .collect()
     }
 }
