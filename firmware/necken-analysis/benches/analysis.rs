@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
     let act = file_activations(&path).unwrap();
     let tracker = BarPointerTracker::new(TrackerConfig::default());
     g.bench_function("bar-pointer tracker on 39 s of activations", |b| {
-        b.iter(|| tracker.track(&act.beat, &act.downbeat))
+        b.iter(|| tracker.track(&act))
     });
     g.finish();
 }

@@ -249,7 +249,7 @@ fn artifacts_from_frames(
     let t = Instant::now();
     let onset_frames = pick_onsets(&act.beat);
     let track = if onset_frames.len() >= MIN_ONSETS {
-        BarPointerTracker::new(options.tracker.clone()).track(&act.beat, &act.downbeat)
+        BarPointerTracker::new(options.tracker.clone()).track(&act)
     } else {
         Default::default()
     };

@@ -16,6 +16,9 @@ pub struct Activations {
     pub beat: Vec<f32>,
     /// Low-band (bass, stomp) activation, 0..=1: the downbeat cue.
     pub downbeat: Vec<f32>,
+    /// Harmonic change, 0..=1: how much the pitch-class profile of the next quarter second
+    /// differs from the last (chords change at bar lines).
+    pub harmonic: Vec<f32>,
 }
 
 impl Activations {
@@ -26,6 +29,7 @@ impl Activations {
         Activations {
             beat: normalize(&flux, BEAT_SCALE_FLOOR),
             downbeat: normalize(&low, LOW_SCALE_FLOOR),
+            harmonic: harmonic_change(frames),
         }
     }
 
@@ -46,6 +50,49 @@ impl Activations {
 const BEAT_SCALE_FLOOR: f32 = 0.25;
 /// The same floor for the low-band flux.
 const LOW_SCALE_FLOOR: f32 = 0.03;
+
+/// Half-width of the windows compared by the harmonic change, frames.
+const HARMONIC_WINDOW: usize = 25;
+
+/// 1 − cosine between the mean pitch-class profiles of the windows before and after each
+/// frame, scaled to 0..=1 by its 98th percentile.
+pub fn harmonic_change(frames: &[FrameFeatures]) -> Vec<f32> {
+    let n = frames.len();
+    let mut prefix = vec![[0f32; 12]; n + 1];
+    for (t, f) in frames.iter().enumerate() {
+        for k in 0..12 {
+            prefix[t + 1][k] = prefix[t][k] + f.chroma[k];
+        }
+    }
+    let window_sum = |a: usize, b: usize| {
+        let mut v = [0f32; 12];
+        for k in 0..12 {
+            v[k] = prefix[b][k] - prefix[a][k];
+        }
+        v
+    };
+    let raw: Vec<f32> = (0..n)
+        .map(|t| {
+            let before = window_sum(t.saturating_sub(HARMONIC_WINDOW), t);
+            let after = window_sum(t, (t + HARMONIC_WINDOW).min(n));
+            let dot: f32 = before.iter().zip(&after).map(|(a, b)| a * b).sum();
+            let na = before.iter().map(|x| x * x).sum::<f32>().sqrt();
+            let nb = after.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if na < 1e-6 || nb < 1e-6 {
+                0.0
+            } else {
+                (1.0 - dot / (na * nb)).max(0.0)
+            }
+        })
+        .collect();
+    let mut sorted: Vec<f32> = raw.iter().copied().filter(|v| *v > 0.0).collect();
+    if sorted.is_empty() {
+        return raw;
+    }
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let scale = sorted[((sorted.len() - 1) as f64 * SCALE_PERCENTILE) as usize].max(1e-3);
+    raw.iter().map(|v| (v / scale).min(1.0)).collect()
+}
 
 /// Removes the moving mean, rectifies and scales to 0..=1 (`floor` bounds the scale below).
 pub fn normalize(x: &[f32], floor: f32) -> Vec<f32> {

@@ -15,6 +15,10 @@ pub const FRAME: usize = 1024;
 const FLUX_LAG: usize = 2;
 /// Bands whose centre is below this are "low" (bass, stomps): the downbeat cue.
 const LOW_BAND_HZ: f32 = 150.0;
+/// Lowest frequency in the chroma, Hz (bass notes of the accompaniment).
+const CHROMA_MIN_HZ: f32 = 60.0;
+/// Highest frequency in the chroma, Hz.
+const CHROMA_MAX_HZ: f32 = 2000.0;
 /// Number of coarse bands kept per frame for section labelling.
 pub const COARSE_BANDS: usize = 12;
 
@@ -29,6 +33,9 @@ pub struct FrameFeatures {
     pub energy: f32,
     /// Mean log magnitude in [`COARSE_BANDS`] groups of bands (timbre/harmony fingerprint).
     pub coarse: [f32; COARSE_BANDS],
+    /// Pitch-class profile (FFT bins from 60 Hz to 2 kHz, log magnitudes), unit length (zero
+    /// when silent).
+    pub chroma: [f32; 12],
 }
 
 /// Triangular filter over FFT bins.
@@ -49,6 +56,8 @@ pub struct SpectralFrontEnd {
     scratch: Vec<Complex32>,
     history: Vec<Vec<f32>>,
     frames_out: usize,
+    /// (FFT bin, pitch class) of the bins in the chroma range.
+    chroma_bins: Vec<(usize, u8)>,
 }
 
 impl Default for SpectralFrontEnd {
@@ -65,10 +74,26 @@ impl SpectralFrontEnd {
         let window = (0..FRAME)
             .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / FRAME as f32).cos())
             .collect();
+        let bands = filterbank();
+        // Bins are 15.6 Hz wide, so bass bins mix neighbouring semitones; still the bass
+        // carries most of a chord change.
+        let bin_hz = ANALYSIS_RATE as f32 / FRAME as f32;
+        let chroma_bins = (0..=FRAME / 2)
+            .filter_map(|b| {
+                let f = b as f32 * bin_hz;
+                (CHROMA_MIN_HZ..=CHROMA_MAX_HZ).contains(&f).then(|| {
+                    (
+                        b,
+                        ((12.0 * (f / 440.0).log2()).round() as i32).rem_euclid(12) as u8,
+                    )
+                })
+            })
+            .collect();
         SpectralFrontEnd {
             fft,
             window,
-            bands: filterbank(),
+            bands,
+            chroma_bins,
             // Half a frame of leading silence centres frame t on sample t·HOP.
             buffer: vec![0.0; FRAME / 2],
             spectrum: vec![Complex32::default(); FRAME],
@@ -152,6 +177,16 @@ impl SpectralFrontEnd {
         for (g, chunk) in logbands.chunks(per).enumerate().take(COARSE_BANDS) {
             coarse[g] = chunk.iter().sum::<f32>() / chunk.len() as f32;
         }
+        let mut chroma = [0f32; 12];
+        for &(bin, pc) in &self.chroma_bins {
+            chroma[pc as usize] += (1.0 + mags[bin]).ln();
+        }
+        let norm = chroma.iter().map(|c| c * c).sum::<f32>().sqrt();
+        if norm > 1e-6 {
+            for c in &mut chroma {
+                *c /= norm;
+            }
+        }
         if self.history.len() == FLUX_LAG {
             let mut old = self.history.remove(0);
             old.copy_from_slice(&logbands);
@@ -165,6 +200,7 @@ impl SpectralFrontEnd {
             low_flux,
             energy,
             coarse,
+            chroma,
         }
     }
 }

@@ -15,6 +15,8 @@
 //! beat moves to the strongest activation within a fraction of a beat, weighted towards the
 //! decoded position.
 
+use crate::activation::Activations;
+
 /// A bar of `shares.len()` beats and the share of the bar each beat takes (summing to 1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BarPattern {
@@ -84,6 +86,8 @@ pub struct TrackerConfig {
     pub observation_lambda: f64,
     /// Weight of the low-band accent evidence (log-probability multiplier).
     pub accent_weight: f32,
+    /// Weight of the harmonic-change evidence for downbeats (chords change at bar lines).
+    pub harmonic_weight: f32,
     /// Share of the low-band activation in the beat emission (bass and stomps mark beats).
     pub downbeat_low_weight: f32,
     /// Seconds of audio per unit of evidence when tempering the meter posterior.
@@ -106,6 +110,7 @@ impl Default for TrackerConfig {
             tempo_change_lambda: 100.0,
             observation_lambda: 16.0,
             accent_weight: 2.0,
+            harmonic_weight: 1.0,
             downbeat_low_weight: 0.5,
             meter_evidence_s: 10.0,
             prior_bpm: 120.0,
@@ -167,7 +172,7 @@ impl BarPointerTracker {
             if periods.last() != Some(&r) {
                 periods.push(r);
             }
-            p *= 1.02;
+            p *= 1.03;
         }
         // transitions[to] = list of (from, log p(to | from)).
         let n = periods.len();
@@ -203,9 +208,15 @@ impl BarPointerTracker {
         }
     }
 
-    /// Tracks beats in activations `beat` and `low` (same length, 0..=1).
-    pub fn track(&self, beat: &[f32], low: &[f32]) -> TrackResult {
+    /// Tracks beats, downbeats and meter in a piece's activations.
+    pub fn track(&self, act: &Activations) -> TrackResult {
+        let (beat, low) = (&act.beat[..], &act.downbeat[..]);
         let n = beat.len().min(low.len());
+        let harmonic: Vec<f32> = if act.harmonic.len() >= n {
+            act.harmonic[..n].to_vec()
+        } else {
+            vec![0.0; n]
+        };
         if n < 2 || self.periods.is_empty() {
             return TrackResult::default();
         }
@@ -221,15 +232,21 @@ impl BarPointerTracker {
         // low-band activation relative to its typical value at onsets, so that a piece with
         // bass on every beat does not reward calling every beat a downbeat (which favoured
         // 2/4 over 3/4 and 4/4).
-        let typical_low = typical_low_at_onsets(beat, low);
-        let accent = |t: usize, down: bool| {
-            let l = low[t].clamp(0.0, 1.0);
+        let typical_low = typical_at_onsets(beat, low);
+        let typical_harmonic = typical_at_onsets(beat, &harmonic);
+        let w_harmonic = self.config.harmonic_weight;
+        let evidence = |x: f32, typical: f32, down: bool| {
+            let x = x.clamp(0.0, 1.0);
             let (p, q) = if down {
-                (l, typical_low)
+                (x, typical)
             } else {
-                (1.0 - l, 1.0 - typical_low)
+                (1.0 - x, 1.0 - typical)
             };
-            w_accent as f64 * (((p + LOW_FLOOR) / (q + LOW_FLOOR)) as f64).ln()
+            (((p + LOW_FLOOR) / (q + LOW_FLOOR)) as f64).ln()
+        };
+        let accent = |t: usize, down: bool| {
+            w_accent as f64 * evidence(low[t], typical_low, down)
+                + w_harmonic as f64 * evidence(harmonic[t], typical_harmonic, down)
         };
         let onset: Vec<f64> = (0..n)
             .map(|t| {
@@ -468,8 +485,8 @@ impl BarPointerTracker {
     }
 }
 
-/// Mean low-band activation at onset peaks (local maxima of the beat activation above 0.3).
-fn typical_low_at_onsets(beat: &[f32], low: &[f32]) -> f32 {
+/// Mean of a cue at onset peaks (local maxima of the beat activation above 0.3).
+fn typical_at_onsets(beat: &[f32], low: &[f32]) -> f32 {
     let (mut sum, mut count) = (0f32, 0usize);
     for t in 1..beat.len().min(low.len()).saturating_sub(1) {
         if beat[t] > 0.3 && beat[t] >= beat[t - 1] && beat[t] >= beat[t + 1] {
@@ -505,7 +522,11 @@ mod tests {
         // 150 bpm (40 frames per beat), 3/4, downbeat accents in the low band.
         let beats: Vec<(usize, u8)> = (0..60).map(|i| (20 + 40 * i, (i % 3 + 1) as u8)).collect();
         let (a, low) = pulses(2500, &beats);
-        let r = BarPointerTracker::new(TrackerConfig::default()).track(&a, &low);
+        let r = BarPointerTracker::new(TrackerConfig::default()).track(&Activations {
+            beat: a,
+            downbeat: low,
+            harmonic: Vec::new(),
+        });
         assert_eq!(r.beats_per_bar, 3);
         assert!(r.ternary_probability() > 0.9, "{:?}", r.meter_posterior);
         let downs: Vec<usize> = r
@@ -533,7 +554,11 @@ mod tests {
             beats.push((s + 97, 3));
         }
         let (a, low) = pulses(3200, &beats);
-        let r = BarPointerTracker::new(TrackerConfig::default()).track(&a, &low);
+        let r = BarPointerTracker::new(TrackerConfig::default()).track(&Activations {
+            beat: a,
+            downbeat: low,
+            harmonic: Vec::new(),
+        });
         assert_eq!(r.beats_per_bar, 3, "{:?}", r.meter_posterior);
         let matched = beats
             .iter()
