@@ -60,14 +60,16 @@ pub fn harmonic_change(frames: &[FrameFeatures]) -> Vec<f32> {
     let n = frames.len();
     let mut prefix = vec![[0f32; 12]; n + 1];
     for (t, f) in frames.iter().enumerate() {
-        for k in 0..12 {
-            prefix[t + 1][k] = prefix[t][k] + f.chroma[k];
+        let mut next = prefix[t];
+        for (p, c) in next.iter_mut().zip(&f.chroma) {
+            *p += c;
         }
+        prefix[t + 1] = next;
     }
     let window_sum = |a: usize, b: usize| {
-        let mut v = [0f32; 12];
-        for k in 0..12 {
-            v[k] = prefix[b][k] - prefix[a][k];
+        let mut v = prefix[b];
+        for (x, y) in v.iter_mut().zip(&prefix[a]) {
+            *x -= y;
         }
         v
     };
