@@ -12,7 +12,7 @@ use necken_store::{ArtifactStore, TrackId, TrackMeta};
 use serde_json::json;
 
 use super::reanalyze::load_head;
-use super::{CliResult, Context};
+use super::{exit_status, CliResult, Context};
 
 /// Extensions taken from directories.
 const AUDIO_EXTENSIONS: [&str; 9] = [
@@ -111,11 +111,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         rows.iter().filter(|r| r.status == "ok").count(),
         rows.iter().filter(|r| r.status == "unchanged").count()
     );
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_status(failed))
 }
 
 fn analyze_one(

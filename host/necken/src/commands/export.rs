@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use necken_core::{codec, neckenml};
 use necken_store::{ArtifactStore, TrackMeta};
 
-use super::{CliResult, Context};
+use super::{exit_status, report_track_error, CliResult, Context};
 
 /// Output formats.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -63,10 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             Ok(()) => written += 1,
             Err(e) => {
                 failed += 1;
-                eprintln!(
-                    "necken: track {} ({}): {e}",
-                    rec.meta.id, rec.meta.source_path
-                );
+                report_track_error(&rec.meta, e);
             }
         }
         Ok(())
@@ -75,11 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         "exported {written} track(s) to {}, {failed} failed",
         args.out.display()
     );
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_status(failed))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

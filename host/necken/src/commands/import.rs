@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use necken_core::{codec, neckenml};
 use necken_store::{ArtifactStore, TrackId, TrackMeta};
 
-use super::{CliResult, Context};
+use super::{exit_status, CliResult, Context};
 
 /// Arguments of `necken import`.
 #[derive(clap::Args)]
@@ -33,11 +33,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         }
     }
     eprintln!("imported {ok} file(s), {failed} failed");
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_status(failed))
 }
 
 fn import_one(store: &impl ArtifactStore, path: &PathBuf) -> CliResult<TrackId> {

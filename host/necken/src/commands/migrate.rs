@@ -6,7 +6,7 @@ use necken_core::artifact::SCHEMA_VERSION;
 use necken_core::codec;
 use necken_store::{ArtifactStore, TrackId};
 
-use super::{CliResult, Context};
+use super::{exit_status, report_track_error, CliResult, Context};
 
 /// Upgrades every record older than the current schema; newer or corrupt ones are reported.
 pub fn run(ctx: &Context) -> CliResult<ExitCode> {
@@ -19,10 +19,7 @@ pub fn run(ctx: &Context) -> CliResult<ExitCode> {
             Ok(_) => todo.push((rec.meta.id, rec.meta.source_path, rec.artifacts)),
             Err(e) => {
                 failed += 1;
-                eprintln!(
-                    "necken: track {} ({}): {e}",
-                    rec.meta.id, rec.meta.source_path
-                );
+                report_track_error(&rec.meta, e);
             }
         }
         Ok(())
@@ -43,9 +40,5 @@ pub fn run(ctx: &Context) -> CliResult<ExitCode> {
     eprintln!(
         "migrated {migrated} record(s) to schema {SCHEMA_VERSION}; {current} already current, {failed} failed"
     );
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_status(failed))
 }

@@ -13,6 +13,20 @@ use std::path::PathBuf;
 
 use necken_store::{SledStore, StoreConfig};
 
+/// Prints a per-track failure naming the track and its source; the command goes on.
+pub fn report_track_error(meta: &necken_store::TrackMeta, error: impl std::fmt::Display) {
+    eprintln!("necken: track {} ({}): {error}", meta.id, meta.source_path);
+}
+
+/// Exit status of a command that processes many items: 1 when any failed.
+pub fn exit_status(failed: usize) -> std::process::ExitCode {
+    if failed > 0 {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
 /// Boxed error with a message meant for the user.
 pub type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use necken_core::head::StyleHead;
 use necken_store::ArtifactStore;
 
-use super::{CliResult, Context};
+use super::{exit_status, report_track_error, CliResult, Context};
 use crate::output::track_json;
 
 /// Arguments of `necken reanalyze`.
@@ -62,10 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!(
-                    "necken: track {} ({}): {e}",
-                    rec.meta.id, rec.meta.source_path
-                );
+                report_track_error(&rec.meta, e);
             }
         }
         Ok(())
@@ -86,9 +83,5 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             .map(|h| h.id.as_str())
             .unwrap_or("none (keywords only)")
     );
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_status(failed))
 }
