@@ -42,6 +42,13 @@ impl AnalysisError {
     }
 }
 
+/// The front-end frames of a file (16 kHz, 100 frames/s), for streaming evaluation.
+pub fn file_frames(
+    path: &std::path::Path,
+) -> Result<Vec<necken_rhythm::frontend::FrameFeatures>, AnalysisError> {
+    pipeline::file_frames(path)
+}
+
 /// Frame-wise activations of a file (for diagnostics and the model-training scripts).
 pub fn file_activations(
     path: &std::path::Path,

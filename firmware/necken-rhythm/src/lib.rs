@@ -14,6 +14,7 @@ pub mod activation;
 pub mod frontend;
 pub mod onsets;
 pub mod sections;
+pub mod streaming;
 pub mod tracker;
 
 /// Sample rate the front end expects, Hz.

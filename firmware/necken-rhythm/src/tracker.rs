@@ -150,15 +150,15 @@ impl TrackResult {
 
 /// The bar-pointer tracker, built once per configuration.
 pub struct BarPointerTracker {
-    config: TrackerConfig,
-    periods: Vec<usize>,
+    pub(crate) config: TrackerConfig,
+    pub(crate) periods: Vec<usize>,
     /// log p(τ_to | τ_from), row `from`, only for neighbours within reach; (to, from, logp).
-    transitions: Vec<Vec<(usize, f64)>>,
+    pub(crate) transitions: Vec<Vec<(usize, f64)>>,
 }
 
-const EPS: f32 = 1e-4;
+pub(crate) const EPS: f32 = 1e-4;
 /// Floor of the downbeat-accent probability, so one missing bass note costs little.
-const LOW_FLOOR: f32 = 0.1;
+pub(crate) const LOW_FLOOR: f32 = 0.1;
 
 impl BarPointerTracker {
     /// Builds the tempo grid and transition table.

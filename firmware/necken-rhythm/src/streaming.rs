@@ -1,0 +1,330 @@
+//! Causal beat, downbeat and meter tracking for live audio: the bar-pointer model of
+//! [`crate::tracker`] run as a forward filter, with causally normalized activations.
+//!
+//! Everything is allocated in [`StreamingTracker::new`]; [`StreamingTracker::push`] takes one
+//! frame (10 ms) of front-end features, updates the state probabilities and says whether a beat
+//! happened at this frame. Memory is fixed by the configuration (patterns × tempi × bar
+//! positions probabilities, about 0.4 MB with the defaults), not by the length of the stream.
+//!
+//! Differences from the offline tracker, all forced by causality: activations are normalized
+//! by the recent past (moving mean over 0.5 s, decaying peak) instead of the whole piece; the
+//! tempo prior is applied once per bar; harmonic change is not used (it needs the next quarter
+//! second); a beat is reported when the most probable state reaches a beat position, so there
+//! is no look-ahead and no beat placement refinement.
+
+use crate::frontend::FrameFeatures;
+use crate::tracker::{BarPattern, BarPointerTracker, TrackerConfig, EPS, LOW_FLOOR};
+
+/// Frames of the causal moving mean (0.5 s).
+const MEAN_FRAMES: usize = 50;
+/// Per-frame decay of the running peak (half-life about 7 s).
+const PEAK_DECAY: f32 = 0.999;
+
+/// Causal counterpart of [`crate::activation::normalize`]: subtract the mean of the last
+/// 0.5 s, rectify, divide by a slowly decaying peak (with a floor).
+pub struct CausalNormalizer {
+    history: [f32; MEAN_FRAMES],
+    filled: usize,
+    next: usize,
+    sum: f32,
+    peak: f32,
+    floor: f32,
+}
+
+impl CausalNormalizer {
+    /// A normalizer whose scale never falls below `floor` (see `activation.rs` for values).
+    pub fn new(floor: f32) -> CausalNormalizer {
+        CausalNormalizer {
+            history: [0.0; MEAN_FRAMES],
+            filled: 0,
+            next: 0,
+            sum: 0.0,
+            peak: floor,
+            floor,
+        }
+    }
+
+    /// Normalizes one value to 0..=1.
+    pub fn push(&mut self, x: f32) -> f32 {
+        let mean = if self.filled == 0 {
+            0.0
+        } else {
+            self.sum / self.filled as f32
+        };
+        let y = (x - mean).max(0.0);
+        self.sum += x - self.history[self.next];
+        self.history[self.next] = x;
+        self.next = (self.next + 1) % MEAN_FRAMES;
+        self.filled = (self.filled + 1).min(MEAN_FRAMES);
+        // Peaks are about twice the 98th percentile the offline normalization uses.
+        self.peak = (self.peak * PEAK_DECAY).max(y * 0.5).max(self.floor);
+        (y / self.peak).min(1.0)
+    }
+}
+
+/// A beat reported by the streaming tracker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BeatEvent {
+    /// Frame of the beat (the frame just pushed).
+    pub frame: u64,
+    /// Position in the bar, 1 = downbeat.
+    pub number: u8,
+    /// Beats per bar of the current best pattern.
+    pub beats_per_bar: u8,
+    /// Tempo of the current best state, beats/min.
+    pub tempo_bpm: f32,
+}
+
+struct PatternState {
+    meter: usize,
+    lens: Vec<usize>,
+    starts: Vec<Vec<usize>>,
+    rings: Vec<Vec<f64>>,
+    heads: Vec<usize>,
+}
+
+/// The forward-filtering tracker.
+pub struct StreamingTracker {
+    config: TrackerConfig,
+    periods: Vec<usize>,
+    /// For each target tempo: (source tempo, probability).
+    transitions: Vec<Vec<(usize, f64)>>,
+    /// exp(−tempo prior over one bar) per pattern per tempo.
+    bar_prior: Vec<Vec<f64>>,
+    widths: Vec<usize>,
+    patterns: Vec<PatternState>,
+    ends: Vec<f64>,
+    beat_norm: CausalNormalizer,
+    low_norm: CausalNormalizer,
+    typical_low: f32,
+    frame: u64,
+    last_beat: Option<u64>,
+}
+
+impl StreamingTracker {
+    /// Allocates every buffer for the configuration.
+    pub fn new(config: TrackerConfig) -> StreamingTracker {
+        let offline = BarPointerTracker::new(config.clone());
+        let periods = offline.periods.clone();
+        let transitions = offline
+            .transitions
+            .iter()
+            .map(|row| row.iter().map(|&(from, lp)| (from, lp.exp())).collect())
+            .collect();
+        let widths: Vec<usize> = periods
+            .iter()
+            .map(|&p| ((p as f64 / config.observation_lambda).round() as usize).max(1))
+            .collect();
+        let patterns: Vec<PatternState> = config
+            .patterns
+            .iter()
+            .map(|pat| pattern_state(pat, &periods))
+            .collect();
+        let total: usize = patterns.iter().flat_map(|p| p.lens.iter()).sum();
+        let mut patterns = patterns;
+        for p in &mut patterns {
+            for r in &mut p.rings {
+                r.fill(1.0 / total as f64);
+            }
+        }
+        let bar_prior = patterns
+            .iter()
+            .map(|pat| {
+                periods
+                    .iter()
+                    .zip(&pat.lens)
+                    .map(|(&p, &l)| {
+                        let bpm = 60.0 * config.fps as f64 / p as f64;
+                        let per_frame = config.prior_strength
+                            * (bpm / config.prior_bpm).ln().powi(2)
+                            / config.fps as f64;
+                        (-per_frame * l as f64).exp()
+                    })
+                    .collect()
+            })
+            .collect();
+        StreamingTracker {
+            ends: vec![0.0; periods.len()],
+            beat_norm: CausalNormalizer::new(0.25),
+            low_norm: CausalNormalizer::new(0.03),
+            typical_low: 0.5,
+            frame: 0,
+            last_beat: None,
+            config,
+            periods,
+            transitions,
+            bar_prior,
+            widths,
+            patterns,
+        }
+    }
+
+    /// Takes one front-end frame; returns a beat if one happened at this frame.
+    pub fn push(&mut self, f: &FrameFeatures) -> Option<BeatEvent> {
+        let a = self.beat_norm.push(f.flux);
+        let low = self.low_norm.push(f.low_flux).clamp(0.0, 1.0);
+        if a > 0.5 {
+            self.typical_low = 0.99 * self.typical_low + 0.01 * low.clamp(0.05, 0.95);
+        }
+        let lambda = self.config.observation_lambda;
+        let w_low = self.config.downbeat_low_weight;
+        let w_accent = self.config.accent_weight as f64;
+        let nonbeat = ((1.0 - a) as f64) / (lambda - 1.0) + EPS as f64;
+        let mix = ((1.0 - w_low) * a + w_low * low + EPS) as f64;
+        let accent = |down: bool| {
+            let (p, q) = if down {
+                (low, self.typical_low)
+            } else {
+                (1.0 - low, 1.0 - self.typical_low)
+            };
+            ((p + LOW_FLOOR) / (q + LOW_FLOOR)) as f64
+        };
+        let down_ratio = mix / nonbeat * accent(true).powf(w_accent);
+        let beat_ratio = mix / nonbeat * accent(false).powf(w_accent);
+
+        let mut total = 0.0;
+        let (mut best, mut best_at) = (f64::NEG_INFINITY, (0usize, 0usize, 0usize));
+        for (pi, pat) in self.patterns.iter_mut().enumerate() {
+            if self.frame > 0 {
+                for (i, ((h, &l), ring)) in pat
+                    .heads
+                    .iter_mut()
+                    .zip(&pat.lens)
+                    .zip(&pat.rings)
+                    .enumerate()
+                {
+                    *h = if *h == 0 { l - 1 } else { *h - 1 };
+                    self.ends[i] = ring[*h] * self.bar_prior[pi][i];
+                }
+                for (to, ring) in pat.rings.iter_mut().enumerate() {
+                    let incoming: f64 = self.transitions[to]
+                        .iter()
+                        .map(|&(from, p)| self.ends[from] * p)
+                        .sum();
+                    ring[pat.heads[to]] = incoming;
+                }
+            }
+            for (i, ring) in pat.rings.iter_mut().enumerate() {
+                let (l, w, head) = (pat.lens[i], self.widths[i], pat.heads[i]);
+                for (k, &start) in pat.starts[i].iter().enumerate() {
+                    let ratio = if k == 0 { down_ratio } else { beat_ratio };
+                    for o in 0..w {
+                        let mut idx = start + o + head;
+                        if idx >= l {
+                            idx -= l;
+                        }
+                        if idx >= l {
+                            idx -= l;
+                        }
+                        ring[idx] *= ratio;
+                    }
+                }
+                for (idx, &v) in ring.iter().enumerate() {
+                    total += v;
+                    if v > best {
+                        best = v;
+                        best_at = (pi, i, idx);
+                    }
+                }
+            }
+        }
+        if total > 0.0 && total.is_finite() {
+            let scale = 1.0 / total;
+            for pat in &mut self.patterns {
+                for ring in &mut pat.rings {
+                    for v in ring.iter_mut() {
+                        *v *= scale;
+                    }
+                }
+            }
+        }
+        let (pi, ti, idx) = best_at;
+        let pat = &self.patterns[pi];
+        let l = pat.lens[ti];
+        let phi = (idx + l - pat.heads[ti]) % l;
+        let period = self.periods[ti];
+        let width = self.widths[ti];
+        let event = pat.starts[ti]
+            .iter()
+            .position(|&s| phi >= s && phi < s + width)
+            .filter(|_| {
+                self.last_beat
+                    .is_none_or(|b| self.frame - b >= (period as u64 * 6 / 10).max(1))
+            })
+            .map(|k| BeatEvent {
+                frame: self.frame,
+                number: (k + 1) as u8,
+                beats_per_bar: pat.meter as u8,
+                tempo_bpm: 60.0 * self.config.fps / period as f32,
+            });
+        if event.is_some() {
+            self.last_beat = Some(self.frame);
+        }
+        self.frame += 1;
+        event
+    }
+}
+
+fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {
+    let meter = pattern.shares.len();
+    let lens: Vec<usize> = periods.iter().map(|p| p * meter).collect();
+    let starts = lens
+        .iter()
+        .map(|&l| {
+            let mut acc = 0.0;
+            pattern
+                .shares
+                .iter()
+                .map(|s| {
+                    let at = (acc * l as f64).round() as usize;
+                    acc += s;
+                    at.min(l - 1)
+                })
+                .collect()
+        })
+        .collect();
+    PatternState {
+        meter,
+        rings: lens.iter().map(|&l| vec![0.0; l]).collect(),
+        heads: vec![0; lens.len()],
+        lens,
+        starts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_steady_click_track_is_followed_causally() {
+        let mut t = StreamingTracker::new(TrackerConfig::default());
+        let mut beats = Vec::new();
+        for frame in 0..3000u64 {
+            // 120 bpm with a bass accent every other beat (2/4).
+            let on = frame % 50 == 0;
+            let down = frame % 100 == 0;
+            let f = FrameFeatures {
+                flux: if on { 8.0 } else { 0.1 },
+                low_flux: if down { 3.0 } else { 0.05 },
+                ..Default::default()
+            };
+            if let Some(b) = t.push(&f) {
+                beats.push(b);
+            }
+        }
+        let late: Vec<&BeatEvent> = beats.iter().filter(|b| b.frame > 1000).collect();
+        assert!(late.len() >= 38 && late.len() <= 42, "{} beats", late.len());
+        for b in &late {
+            let off = (b.frame % 50).min(50 - b.frame % 50);
+            assert!(off <= 3, "beat at frame {}", b.frame);
+            assert!((b.tempo_bpm - 120.0).abs() < 6.0);
+        }
+        let downs_on_accent = late
+            .iter()
+            .filter(|b| b.number == 1)
+            .filter(|b| (b.frame % 100).min(100 - b.frame % 100) <= 3)
+            .count();
+        assert!(downs_on_accent * 10 >= late.iter().filter(|b| b.number == 1).count() * 8);
+    }
+}
