@@ -99,6 +99,9 @@ pub struct StreamingTracker {
     typical_low: f32,
     frame: u64,
     last_beat: Option<u64>,
+    /// Pattern and bar position (fraction of the bar) of the previous frame's most probable
+    /// state.
+    last_position: Option<(usize, f64)>,
 }
 
 impl StreamingTracker {
@@ -150,6 +153,7 @@ impl StreamingTracker {
             typical_low: 0.5,
             frame: 0,
             last_beat: None,
+            last_position: None,
             config,
             periods,
             transitions,
@@ -244,19 +248,40 @@ impl StreamingTracker {
         let phi = (idx + l - pat.heads[ti]) % l;
         let period = self.periods[ti];
         let width = self.widths[ti];
+        // A beat is due when the most probable state sits at a beat start, or when it has
+        // moved past one since the previous frame within the same bar pattern (the best state
+        // can jump between tempi).
+        let position = phi as f64 / l as f64;
+        let max_step = 0.6 / pat.meter as f64;
+        let crossed = |s: usize| {
+            let at = s as f64 / l as f64;
+            let small_step = self
+                .last_position
+                .is_some_and(|(_, prev)| (position - prev).rem_euclid(1.0) < max_step);
+            if !small_step {
+                // A jump of more than half a beat re-phases the bar: no beat was crossed.
+                return false;
+            }
+            match self.last_position {
+                Some((p, prev)) if p == pi && prev <= position => prev < at && at <= position,
+                Some((p, prev)) if p == pi => prev < at || at <= position,
+                _ => false,
+            }
+        };
+        let spaced = self
+            .last_beat
+            .is_none_or(|b| self.frame - b >= (period as u64 * 6 / 10).max(1));
         let event = pat.starts[ti]
             .iter()
-            .position(|&s| phi >= s && phi < s + width)
-            .filter(|_| {
-                self.last_beat
-                    .is_none_or(|b| self.frame - b >= (period as u64 * 6 / 10).max(1))
-            })
+            .position(|&s| (phi >= s && phi < s + width) || crossed(s))
+            .filter(|_| spaced)
             .map(|k| BeatEvent {
                 frame: self.frame,
                 number: (k + 1) as u8,
                 beats_per_bar: pat.meter as u8,
                 tempo_bpm: 60.0 * self.config.fps / period as f32,
             });
+        self.last_position = Some((pi, position));
         if event.is_some() {
             self.last_beat = Some(self.frame);
         }
