@@ -54,7 +54,10 @@ pub struct SpectralFrontEnd {
     buffer: Vec<f32>,
     spectrum: Vec<Complex32>,
     scratch: Vec<Complex32>,
+    /// Log band magnitudes of the last FLUX_LAG + 1 frames (a ring, indexed by frame count).
     history: Vec<Vec<f32>>,
+    /// Magnitude spectrum of the current frame.
+    mags: Vec<f32>,
     frames_out: usize,
     /// (FFT bin, pitch class) of the bins in the chroma range.
     chroma_bins: Vec<(usize, u8)>,
@@ -75,6 +78,7 @@ impl SpectralFrontEnd {
             .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / FRAME as f32).cos())
             .collect();
         let bands = filterbank();
+        let band_count = bands.len();
         // Bins are 15.6 Hz wide, so bass bins mix neighbouring semitones; still the bass
         // carries most of a chord change.
         let bin_hz = ANALYSIS_RATE as f32 / FRAME as f32;
@@ -98,7 +102,8 @@ impl SpectralFrontEnd {
             buffer: vec![0.0; FRAME / 2],
             spectrum: vec![Complex32::default(); FRAME],
             scratch,
-            history: Vec::new(),
+            history: vec![vec![0.0; band_count]; FLUX_LAG + 1],
+            mags: vec![0.0; FRAME / 2 + 1],
             frames_out: 0,
         }
     }
@@ -135,26 +140,25 @@ impl SpectralFrontEnd {
         }
         self.fft
             .process_with_scratch(&mut self.spectrum, &mut self.scratch);
-        let mags: Vec<f32> = self.spectrum[..FRAME / 2 + 1]
-            .iter()
-            .map(|c| (c.re * c.re + c.im * c.im).sqrt())
-            .collect();
-        let logbands: Vec<f32> = self
-            .bands
-            .iter()
-            .map(|b| {
-                let e: f32 = b
-                    .weights
-                    .iter()
-                    .zip(&mags[b.start..])
-                    .map(|(w, m)| w * m)
-                    .sum();
-                (1.0 + e).log10()
-            })
-            .collect();
+        for (m, c) in self.mags.iter_mut().zip(&self.spectrum[..FRAME / 2 + 1]) {
+            *m = (c.re * c.re + c.im * c.im).sqrt();
+        }
+        // Log band magnitudes go into the history ring; the slot FLUX_LAG frames back is the
+        // flux reference.
+        let slot = self.frames_out % (FLUX_LAG + 1);
+        let mut logbands = std::mem::take(&mut self.history[slot]);
+        for (v, b) in logbands.iter_mut().zip(&self.bands) {
+            let e: f32 = b
+                .weights
+                .iter()
+                .zip(&self.mags[b.start..])
+                .map(|(w, m)| w * m)
+                .sum();
+            *v = (1.0 + e).log10();
+        }
         let (mut flux, mut low_flux) = (0.0, 0.0);
-        if self.history.len() >= FLUX_LAG {
-            let prev = &self.history[self.history.len() - FLUX_LAG];
+        if self.frames_out >= FLUX_LAG {
+            let prev = &self.history[(slot + 1) % (FLUX_LAG + 1)];
             for (i, (cur, band)) in logbands.iter().zip(&self.bands).enumerate() {
                 let lo = i.saturating_sub(1);
                 let hi = (i + 1).min(prev.len() - 1);
@@ -179,7 +183,7 @@ impl SpectralFrontEnd {
         }
         let mut chroma = [0f32; 12];
         for &(bin, pc) in &self.chroma_bins {
-            chroma[pc as usize] += (1.0 + mags[bin]).ln();
+            chroma[pc as usize] += (1.0 + self.mags[bin]).ln();
         }
         let norm = chroma.iter().map(|c| c * c).sum::<f32>().sqrt();
         if norm > 1e-6 {
@@ -187,13 +191,7 @@ impl SpectralFrontEnd {
                 *c /= norm;
             }
         }
-        if self.history.len() == FLUX_LAG {
-            let mut old = self.history.remove(0);
-            old.copy_from_slice(&logbands);
-            self.history.push(old);
-        } else {
-            self.history.push(logbands);
-        }
+        self.history[slot] = logbands;
         self.frames_out += 1;
         FrameFeatures {
             flux,
