@@ -316,3 +316,36 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
         stderr(&o)
     );
 }
+
+#[test]
+fn every_board_profile_sizes_the_store() {
+    let boards = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../boards");
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&boards).unwrap() {
+        let board = entry.unwrap().path();
+        let o = Command::new(env!("CARGO_BIN_EXE_necken"))
+            .arg("--store")
+            .arg(dir.path().join(format!("s{seen}.sled")))
+            .arg("--board")
+            .arg(&board)
+            .args(["stats", "--json"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}: {}", board.display(), stderr(&o));
+        seen += 1;
+    }
+    assert_eq!(seen, 5, "Pi Zero 2 W, 3B+, 4B, 5 and x86-64");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\n[store]\ncache_mb = \"lots\"\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_necken"))
+        .arg("--store")
+        .arg(dir.path().join("bad.sled"))
+        .arg("--board")
+        .arg(&bad)
+        .arg("stats")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
+}
