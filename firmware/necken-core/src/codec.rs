@@ -3,7 +3,7 @@
 //!
 //! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
 //! residuals ([`crate::timecode`]); the mean embedding is f16 (derived features need relative
-//! precision); per-segment vectors, activations and the envelope are 8-bit with a
+//! precision); per-segment vectors and activations are 8-bit, the envelope 6-bit, with a
 //! per-vector scale (beat energies as 10-bit RMS amplitudes); beat numbers are stored only
 //! where they break the bar cycle.
 
@@ -84,6 +84,8 @@ pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
 
 /// Code width of the beat amplitudes.
 const BEAT_AMPLITUDE_BITS: u8 = 10;
+/// Code width of the envelope.
+const ENVELOPE_BITS: u8 = 6;
 
 #[derive(Serialize, Deserialize)]
 struct WireV1 {
@@ -230,7 +232,9 @@ struct WireDynamics {
     /// downbeat dominance and punchiness are ratios of their means, and 8 bits moved those by
     /// more than 1e-3.
     beat_amplitude: PackedUVec,
-    envelope: Option<(f32, U8Vec)>,
+    /// 6-bit codes: articulation (mean / max) stays within 1e-3, and the standard profile
+    /// fits its size target.
+    envelope: Option<(f32, PackedUVec)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -308,7 +312,10 @@ impl WireV1 {
                 onset_rate: s.onset_rate,
                 duration_s: s.duration_s,
             }),
-            onsets: a.onsets.as_ref().map(|o| WireTimes::encode(o, 0)),
+            onsets: a.onsets.as_ref().map(|o| WireTimes {
+                count: o.len() as u32,
+                coded: CodedTimes::encode_best(o, &[0, 1, 2]),
+            }),
             dynamics: a.dynamics.as_ref().map(|d| {
                 let amp: Vec<f32> = d.beat_energy.iter().map(|e| e.max(0.0).sqrt()).collect();
                 WireDynamics {
@@ -316,7 +323,7 @@ impl WireV1 {
                     envelope: d
                         .envelope
                         .as_ref()
-                        .map(|e| (e.hop_s, U8Vec::encode(&e.values))),
+                        .map(|e| (e.hop_s, PackedUVec::encode(&e.values, ENVELOPE_BITS))),
                 }
             }),
             structure: a.structure.as_ref().map(|s| WireStructure {

@@ -74,6 +74,17 @@ impl CodedTimes {
         }
     }
 
+    /// Codes with whichever prediction period in `periods` gives the fewest bits (onsets have
+    /// no bar to predict from; runs of equal notes favour the previous interval, free rhythms
+    /// plain deltas).
+    pub fn encode_best(times: &[f64], periods: &[u8]) -> CodedTimes {
+        periods
+            .iter()
+            .map(|&p| CodedTimes::encode(times, p))
+            .min_by_key(|c| c.bits.len())
+            .unwrap_or_else(|| CodedTimes::encode(times, 0))
+    }
+
     /// Decodes `count` times (the caller stores the count so a lone time 0.0 survives).
     pub fn decode(&self, count: usize) -> Result<Vec<f64>, CodecError> {
         let step = *TICK_SECONDS
