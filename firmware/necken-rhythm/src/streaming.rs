@@ -293,21 +293,7 @@ impl StreamingTracker {
 fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {
     let meter = pattern.shares.len();
     let lens: Vec<usize> = periods.iter().map(|p| p * meter).collect();
-    let starts = lens
-        .iter()
-        .map(|&l| {
-            let mut acc = 0.0;
-            pattern
-                .shares
-                .iter()
-                .map(|s| {
-                    let at = (acc * l as f64).round() as usize;
-                    acc += s;
-                    at.min(l - 1)
-                })
-                .collect()
-        })
-        .collect();
+    let starts = lens.iter().map(|&l| pattern.beat_starts(l)).collect();
     PatternState {
         meter,
         rings: lens.iter().map(|&l| vec![0.0; l]).collect(),

@@ -32,6 +32,19 @@ impl BarPattern {
         self.shares.len() as u8
     }
 
+    /// Bar position (frame within a bar of `bar_len` frames) at which each beat starts.
+    pub fn beat_starts(&self, bar_len: usize) -> Vec<usize> {
+        let mut acc = 0.0;
+        self.shares
+            .iter()
+            .map(|s| {
+                let at = (acc * bar_len as f64).round() as usize;
+                acc += s;
+                at.min(bar_len - 1)
+            })
+            .collect()
+    }
+
     /// Even 2/4, 3/4 and 4/4 bars plus the uneven three-beat bars of Nordic dance music:
     /// the hambo's long first beat, the polska's short first, long second or short third beat
     /// (round figures from the dance literature, not fitted to any recording).
@@ -331,21 +344,7 @@ impl BarPointerTracker {
         let meter = pattern.shares.len();
         let lens: Vec<usize> = self.periods.iter().map(|p| p * meter).collect();
         // Bar position at which each beat starts, per tempo.
-        let starts: Vec<Vec<usize>> = lens
-            .iter()
-            .map(|&l| {
-                let mut acc = 0.0;
-                pattern
-                    .shares
-                    .iter()
-                    .map(|s| {
-                        let at = (acc * l as f64).round() as usize;
-                        acc += s;
-                        at.min(l - 1)
-                    })
-                    .collect()
-            })
-            .collect();
+        let starts: Vec<Vec<usize>> = lens.iter().map(|&l| pattern.beat_starts(l)).collect();
         // Uniform prior over all states.
         let total_states: usize = lens.iter().sum();
         let prior = -(total_states as f64).ln();
