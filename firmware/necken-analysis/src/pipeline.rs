@@ -367,3 +367,31 @@ fn artifacts_from_frames(
     times.stats = t.elapsed();
     artifacts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_memory_samples_are_analyzed_like_files() {
+        // 20 s of 16 kHz audio: a 1 kHz click every 0.4 s (150 bpm).
+        let rate = ANALYSIS_RATE as usize;
+        let samples: Vec<f32> = (0..rate * 20)
+            .map(|i| {
+                let t = (i % (rate * 2 / 5)) as f32 / rate as f32;
+                if t < 0.02 {
+                    (std::f32::consts::TAU * 1000.0 * t).sin() * (1.0 - t / 0.02) * 0.7
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let a = analyze_samples(&samples, &AnalysisOptions::new(Profile::Standard));
+        let tempo = a.rhythm.tempo_bpm.expect("clicks have a tempo");
+        assert!((tempo - 150.0).abs() < 2.0, "tempo {tempo}");
+        let stats = a.audio_stats.unwrap();
+        assert!((stats.duration_s - 20.0).abs() < 1e-3);
+        assert_eq!(a.provenance.source_sample_rate_hz, ANALYSIS_RATE);
+        assert!(a.onsets.unwrap().len() >= 45);
+    }
+}
