@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::artifact::*;
 use necken_core::classify::Tags;
+use necken_core::features::BEAT_WINDOW_S;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::onsets::pick_onsets;
@@ -20,12 +21,6 @@ use crate::AnalysisError;
 
 /// Fewest onsets for which beat tracking is attempted; below it the piece has no beats.
 const MIN_ONSETS: usize = 8;
-/// Half-width of the beat-energy window, frames (±50 ms).
-const BEAT_WINDOW_FRAMES: usize = 5;
-/// Envelope hop in the standard profile, seconds.
-pub const STANDARD_ENVELOPE_HOP_S: f32 = 1.0;
-/// Envelope hop in the full profile, seconds.
-pub const FULL_ENVELOPE_HOP_S: f32 = 0.1;
 
 /// What to keep.
 #[derive(Clone, Debug)]
@@ -274,12 +269,13 @@ fn artifacts_from_frames(
     let full = options.profile == Profile::Full;
     let onsets: Vec<f64> = onset_frames.iter().map(|&f| frame_time(f)).collect();
     let energy: Vec<f32> = frames.iter().map(|f| f.energy).collect();
+    let beat_window = (BEAT_WINDOW_S * FRAME_RATE as f64).round() as usize;
     let beat_energy: Vec<f32> = track
         .beat_frames
         .iter()
         .map(|&f| {
-            let lo = f.saturating_sub(BEAT_WINDOW_FRAMES);
-            let hi = (f + BEAT_WINDOW_FRAMES + 1).min(energy.len());
+            let lo = f.saturating_sub(beat_window);
+            let hi = (f + beat_window + 1).min(energy.len());
             energy[lo..hi].iter().sum::<f32>() / (hi - lo).max(1) as f32
         })
         .collect();
@@ -344,11 +340,7 @@ fn artifacts_from_frames(
         onsets: standard.then_some(onsets),
         dynamics: standard.then(|| Dynamics {
             beat_energy: if has_beats { beat_energy } else { Vec::new() },
-            envelope: Some(envelope(if full {
-                FULL_ENVELOPE_HOP_S
-            } else {
-                STANDARD_ENVELOPE_HOP_S
-            })),
+            envelope: options.profile.envelope_hop_s().map(envelope),
         }),
         structure: if standard { structure } else { None },
         provenance: Provenance {

@@ -31,6 +31,16 @@ impl Profile {
         }
     }
 
+    /// Hop of the stored loudness envelope in seconds (none in the minimal profile): 1 s is
+    /// enough for the standard profile's size budget, 0.1 s keeps the full profile's shape.
+    pub fn envelope_hop_s(self) -> Option<f32> {
+        match self {
+            Profile::Minimal => None,
+            Profile::Standard => Some(1.0),
+            Profile::Full => Some(0.1),
+        }
+    }
+
     /// Parses a profile name as written by [`Profile::name`].
     pub fn from_name(name: &str) -> Option<Profile> {
         match name {

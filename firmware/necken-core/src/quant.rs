@@ -65,7 +65,7 @@ impl I8Vec {
     }
 }
 
-/// Unsigned 8-bit codes with one scale for non-negative values: `value = code * scale`.
+/// Unsigned 8-bit codes with one scale for probabilities: `value = code * scale`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct U8Vec {
     scale: f32,
@@ -73,21 +73,6 @@ pub struct U8Vec {
 }
 
 impl U8Vec {
-    /// Quantizes non-negative values (negatives clamp to 0) with the scale set by the maximum.
-    pub fn encode(values: &[f32]) -> U8Vec {
-        let max = values.iter().fold(0f32, |m, &v| m.max(v));
-        let scale = if max > 0.0 && max.is_finite() {
-            max / 255.0
-        } else {
-            1.0
-        };
-        let codes = values
-            .iter()
-            .map(|v| (v / scale).round().clamp(0.0, 255.0) as u8)
-            .collect();
-        U8Vec { scale, codes }
-    }
-
     /// Quantizes probabilities in 0..=1 with the fixed scale 1/255.
     pub fn encode_unit(values: &[f32]) -> U8Vec {
         U8Vec {
@@ -103,16 +88,6 @@ impl U8Vec {
     pub fn decode(&self) -> Result<Vec<f32>, CodecError> {
         check_scale(self.scale)?;
         Ok(self.codes.iter().map(|&c| c as f32 * self.scale).collect())
-    }
-
-    /// Number of values.
-    pub fn len(&self) -> usize {
-        self.codes.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.codes.is_empty()
     }
 }
 

@@ -5,10 +5,6 @@
 use crate::artifact::*;
 use crate::style::Style;
 
-/// Envelope hop in the standard profile, seconds.
-pub const STANDARD_ENVELOPE_HOP_S: f32 = 1.0;
-/// Envelope hop in the full profile, seconds.
-pub const FULL_ENVELOPE_HOP_S: f32 = 0.1;
 /// Embedding segment hop in the full profile, seconds.
 pub const SEGMENT_HOP_S: f32 = 10.0;
 /// Tracker frame rate the synthetic times are snapped to.
@@ -172,14 +168,7 @@ pub fn synthetic_artifacts(
         }),
         dynamics: standard.then(|| Dynamics {
             beat_energy,
-            envelope: Some(envelope(
-                if full {
-                    FULL_ENVELOPE_HOP_S
-                } else {
-                    STANDARD_ENVELOPE_HOP_S
-                },
-                &mut rng,
-            )),
+            envelope: profile.envelope_hop_s().map(|hop| envelope(hop, &mut rng)),
         }),
         onsets: standard.then_some(onsets),
         beats: standard.then_some(BeatTrack { times, numbers }),
