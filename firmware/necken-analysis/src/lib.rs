@@ -17,9 +17,14 @@ mod decode;
 mod pipeline;
 mod resample;
 mod stats;
+mod stream;
 
 pub use decode::{decode_file, AudioSink, DecodeInfo};
-pub use pipeline::{analyze_file, analyze_samples, Analysis, AnalysisOptions, StageTimes};
+pub use pipeline::{
+    analyze_file, analyze_frames, analyze_samples, Analysis, AnalysisOptions, SourceFacts,
+    StageTimes,
+};
+pub use stream::FrameStream;
 
 use std::path::PathBuf;
 

@@ -15,8 +15,8 @@ use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
 use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
 
 use crate::decode::{decode_file, AudioSink, DecodeInfo};
-use crate::resample::StreamResampler;
 use crate::stats::SourceStats;
+use crate::stream::FrameStream;
 use crate::AnalysisError;
 
 /// Fewest onsets for which beat tracking is attempted; below it the piece has no beats.
@@ -71,83 +71,39 @@ pub struct Analysis {
     pub times: StageTimes,
 }
 
+/// Collects the frames of a decoded file.
 struct PipelineSink {
-    stats: Option<SourceStats>,
-    resampler: Option<StreamResampler>,
-    channels: usize,
-    mono: Vec<f32>,
-    frontend: SpectralFrontEnd,
+    stream: Option<FrameStream>,
     frames: Vec<FrameFeatures>,
-    resample_time: Duration,
-    spectrum_time: Duration,
 }
 
 impl PipelineSink {
     fn new() -> PipelineSink {
         PipelineSink {
-            stats: None,
-            resampler: None,
-            channels: 1,
-            mono: Vec::new(),
-            frontend: SpectralFrontEnd::new(),
+            stream: None,
             frames: Vec::new(),
-            resample_time: Duration::ZERO,
-            spectrum_time: Duration::ZERO,
         }
     }
 
-    /// Resamples (when needed) and runs the front end; `last` flushes everything.
-    fn forward(&mut self, last: bool) {
-        let spectrum_before = self.spectrum_time;
+    fn finish(&mut self) {
         let frames = &mut self.frames;
-        let frontend = &mut self.frontend;
-        let spectrum_time = &mut self.spectrum_time;
-        let mut feed = |s: &[f32]| {
-            let t = Instant::now();
-            frontend.push(s, &mut |f| frames.push(f));
-            *spectrum_time += t.elapsed();
-        };
-        let t = Instant::now();
-        match self.resampler.as_mut() {
-            Some(rs) if last => rs.finish(&mut feed),
-            Some(rs) => rs.push(&self.mono, &mut feed),
-            None if !last => feed(&self.mono),
-            None => {}
-        }
-        let total = t.elapsed();
-        let spectrum_inside = self.spectrum_time.saturating_sub(spectrum_before);
-        self.resample_time += total.saturating_sub(spectrum_inside);
-        if last {
-            let t = Instant::now();
-            let frames = &mut self.frames;
-            self.frontend.finish(&mut |f| frames.push(f));
-            self.spectrum_time += t.elapsed();
+        if let Some(stream) = &mut self.stream {
+            stream.finish(&mut |f| frames.push(f));
         }
     }
 }
 
 impl AudioSink for PipelineSink {
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
-        self.channels = channels;
-        self.stats = Some(SourceStats::new(sample_rate, channels));
-        if sample_rate != ANALYSIS_RATE {
-            self.resampler = Some(StreamResampler::new(sample_rate, ANALYSIS_RATE)?);
-        }
+        self.stream = Some(FrameStream::new(sample_rate, channels)?);
         Ok(())
     }
 
     fn samples(&mut self, interleaved: &[f32]) {
-        let ch = self.channels;
-        self.mono.clear();
-        self.mono.extend(
-            interleaved
-                .chunks_exact(ch)
-                .map(|f| f.iter().sum::<f32>() / ch as f32),
-        );
-        if let Some(s) = &mut self.stats {
-            s.add(interleaved, &self.mono);
+        let frames = &mut self.frames;
+        if let Some(stream) = &mut self.stream {
+            stream.push(interleaved, &mut |f| frames.push(f));
         }
-        self.forward(false);
     }
 }
 
@@ -156,25 +112,18 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
     let start = Instant::now();
     let mut sink = PipelineSink::new();
     let info = decode_file(path, &mut sink)?;
-    sink.forward(true);
+    sink.finish();
     let decode_total = start.elapsed();
-    let stats = sink.stats.take().expect("decode started the sink");
+    let stream = sink.stream.as_mut().expect("decode started the sink");
+    let (resample, spectrum) = stream.stage_times();
     let mut times = StageTimes {
-        resample: sink.resample_time,
-        spectrum: sink.spectrum_time,
-        decode: decode_total.saturating_sub(sink.resample_time + sink.spectrum_time),
+        resample,
+        spectrum,
+        decode: decode_total.saturating_sub(resample + spectrum),
         ..Default::default()
     };
-    let duration_s = info.frames as f64 / info.sample_rate as f64;
-    let source = SourceFacts {
-        sample_rate: info.sample_rate,
-        duration_s,
-        loudness_lufs: stats.loudness_lufs(),
-        rms: stats.rms(),
-        zcr: stats.zcr(),
-        fingerprint: stats.fingerprint(),
-    };
-    let artifacts = artifacts_from_frames(&sink.frames, &source, options, &mut times);
+    let source = stream.take_facts();
+    let artifacts = analyze_frames(&sink.frames, &source, options, &mut times);
     Ok(Analysis {
         artifacts,
         tags: info.tags.clone(),
@@ -187,7 +136,7 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
 pub(crate) fn file_frames(path: &Path) -> Result<Vec<FrameFeatures>, AnalysisError> {
     let mut sink = PipelineSink::new();
     decode_file(path, &mut sink)?;
-    sink.forward(true);
+    sink.finish();
     Ok(sink.frames)
 }
 
@@ -224,14 +173,16 @@ pub fn analyze_samples(samples_16k: &[f32], options: &AnalysisOptions) -> RawArt
         zcr: stats.zcr(),
         fingerprint: stats.fingerprint(),
     };
-    artifacts_from_frames(&frames, &source, options, &mut StageTimes::default())
+    analyze_frames(&frames, &source, options, &mut StageTimes::default())
 }
 
 fn frame_time(f: usize) -> f64 {
     f as f64 / FRAME_RATE as f64
 }
 
-fn artifacts_from_frames(
+/// Tracking, onsets, dynamics and sections over front-end frames → raw artifacts. Used for
+/// whole files, for live segments and for the daemon's rolling classification windows.
+pub fn analyze_frames(
     frames: &[FrameFeatures],
     source: &SourceFacts,
     options: &AnalysisOptions,

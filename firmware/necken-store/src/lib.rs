@@ -5,9 +5,11 @@
 //! the interface callers use; [`SledStore`] implements it on sled.
 #![warn(missing_docs)]
 
+mod outbox;
 mod sled_store;
 mod track;
 
+pub use outbox::Outbox;
 pub use sled_store::{SledStore, StoreConfig};
 pub use track::{TrackId, TrackMeta, TrackRecord};
 

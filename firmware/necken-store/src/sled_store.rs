@@ -5,6 +5,7 @@ use std::path::Path;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+use crate::outbox::Outbox;
 use crate::{ArtifactStore, StoreError, TrackId, TrackMeta, TrackRecord};
 
 /// Store settings, normally from the board profile.
@@ -126,6 +127,11 @@ impl SledStore {
     /// [`SledStore::flush`] before reporting the batch done.
     pub fn put_batch(&self, meta: &TrackMeta, artifacts: &[u8]) -> Result<u64, StoreError> {
         self.write(meta, artifacts, false)
+    }
+
+    /// The durable message queue kept in the same database (see [`Outbox`]).
+    pub fn outbox(&self, capacity: usize) -> Result<Outbox, StoreError> {
+        Outbox::open(&self.db, capacity)
     }
 
     /// Makes every earlier write durable.

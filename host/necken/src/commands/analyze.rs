@@ -121,9 +121,7 @@ fn analyze_one(
     head: Option<&necken_core::head::StyleHead>,
     force: bool,
 ) -> CliResult<Option<(serde_json::Value, Row)>> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let id = TrackId::of_content(&bytes);
-    drop(bytes);
+    let id = TrackId::of_file(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     if !force && store.contains(&id)? {
         return Ok(None);
     }

@@ -1,0 +1,126 @@
+//! Audio at any rate and channel count → 10 ms front-end frames, chunk by chunk: mixing to
+//! mono, statistics at the source rate, resampling to 16 kHz and the spectral front end. The
+//! file pipeline and the daemon's live path both run this, so a file and the same audio
+//! captured live give the same frames.
+
+use std::time::{Duration, Instant};
+
+use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd};
+use necken_rhythm::ANALYSIS_RATE;
+
+use crate::pipeline::SourceFacts;
+use crate::resample::StreamResampler;
+use crate::stats::SourceStats;
+
+/// A stream of audio turned into frames as it arrives.
+pub struct FrameStream {
+    rate: u32,
+    channels: usize,
+    stats: SourceStats,
+    stats_frames: u64,
+    resampler: Option<StreamResampler>,
+    mono: Vec<f32>,
+    frontend: SpectralFrontEnd,
+    resample_time: Duration,
+    spectrum_time: Duration,
+}
+
+impl FrameStream {
+    /// A stream of `channels` interleaved channels at `sample_rate` Hz.
+    pub fn new(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
+        if sample_rate == 0 || channels == 0 {
+            return Err(format!(
+                "unusable stream format: {sample_rate} Hz, {channels} channel(s)"
+            ));
+        }
+        let resampler = (sample_rate != ANALYSIS_RATE)
+            .then(|| StreamResampler::new(sample_rate, ANALYSIS_RATE))
+            .transpose()?;
+        Ok(FrameStream {
+            rate: sample_rate,
+            channels,
+            stats: SourceStats::new(sample_rate, channels),
+            stats_frames: 0,
+            resampler,
+            mono: Vec::new(),
+            frontend: SpectralFrontEnd::new(),
+            resample_time: Duration::ZERO,
+            spectrum_time: Duration::ZERO,
+        })
+    }
+
+    /// Source sample rate, Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Feeds interleaved samples (full scale ±1); completed frames go to `emit`.
+    pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(FrameFeatures)) {
+        let ch = self.channels;
+        let mut mono = std::mem::take(&mut self.mono);
+        mono.clear();
+        if ch == 1 {
+            mono.extend_from_slice(interleaved);
+        } else {
+            mono.extend(
+                interleaved
+                    .chunks_exact(ch)
+                    .map(|f| f.iter().sum::<f32>() / ch as f32),
+            );
+        }
+        self.stats.add(interleaved, &mono);
+        self.stats_frames += mono.len() as u64;
+        self.forward(&mono, false, emit);
+        self.mono = mono;
+    }
+
+    /// Flushes the resampler and the front end: the last samples get their frames.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(FrameFeatures)) {
+        self.forward(&[], true, emit);
+    }
+
+    /// Facts about the audio pushed since the stream began or since the last call, and a
+    /// fresh start for the statistics (the daemon cuts live audio into segments).
+    pub fn take_facts(&mut self) -> SourceFacts {
+        let stats = std::mem::replace(&mut self.stats, SourceStats::new(self.rate, self.channels));
+        let frames = std::mem::take(&mut self.stats_frames);
+        SourceFacts {
+            sample_rate: self.rate,
+            duration_s: frames as f64 / self.rate as f64,
+            loudness_lufs: stats.loudness_lufs(),
+            rms: stats.rms(),
+            zcr: stats.zcr(),
+            fingerprint: stats.fingerprint(),
+        }
+    }
+
+    /// Time spent resampling and in the front end so far.
+    pub fn stage_times(&self) -> (Duration, Duration) {
+        (self.resample_time, self.spectrum_time)
+    }
+
+    fn forward(&mut self, mono: &[f32], last: bool, emit: &mut dyn FnMut(FrameFeatures)) {
+        let spectrum_before = self.spectrum_time;
+        let frontend = &mut self.frontend;
+        let spectrum_time = &mut self.spectrum_time;
+        let mut feed = |s: &[f32]| {
+            let t = Instant::now();
+            frontend.push(s, emit);
+            *spectrum_time += t.elapsed();
+        };
+        let t = Instant::now();
+        match self.resampler.as_mut() {
+            Some(rs) if last => rs.finish(&mut feed),
+            Some(rs) => rs.push(mono, &mut feed),
+            None => feed(mono),
+        }
+        let total = t.elapsed();
+        let spectrum_inside = self.spectrum_time.saturating_sub(spectrum_before);
+        self.resample_time += total.saturating_sub(spectrum_inside);
+        if last {
+            let t = Instant::now();
+            self.frontend.finish(emit);
+            self.spectrum_time += t.elapsed();
+        }
+    }
+}

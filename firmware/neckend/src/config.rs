@@ -1,0 +1,348 @@
+//! The daemon's configuration: a board profile (`boards/*.toml`) with every setting the daemon
+//! reads, defaults for what a profile leaves out, and command-line overrides applied on top.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A whole board profile.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Short board name (`pi-4b`).
+    #[serde(default)]
+    pub name: String,
+    /// Human description.
+    #[serde(default)]
+    pub description: String,
+    /// Artifact store.
+    #[serde(default)]
+    pub store: StoreSection,
+    /// Audio capture.
+    #[serde(default)]
+    pub audio: AudioSection,
+    /// Rolling classification and models.
+    #[serde(default)]
+    pub analysis: AnalysisSection,
+    /// Cutting live audio into stored tracks.
+    #[serde(default)]
+    pub segments: SegmentSection,
+    /// MQTT publishing.
+    #[serde(default)]
+    pub mqtt: MqttSection,
+    /// Memory budget.
+    #[serde(default)]
+    pub memory: MemorySection,
+}
+
+/// `[store]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// sled page cache, MiB.
+    pub cache_mb: u64,
+    /// Store directory.
+    pub path: PathBuf,
+    /// Artifact profile of stored tracks: minimal, standard or full.
+    pub profile: String,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            cache_mb: 16,
+            path: PathBuf::from("/var/lib/neckend/store.sled"),
+            profile: "standard".into(),
+        }
+    }
+}
+
+/// `[audio]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AudioSection {
+    /// Capture device name as ALSA/cpal lists it; "default" is the system default.
+    pub device: String,
+    /// Preferred capture rate, Hz (the nearest the device supports is used).
+    pub sample_rate: u32,
+    /// Frames per capture period.
+    pub period_frames: u32,
+    /// Periods in the device buffer.
+    pub periods: u32,
+    /// Seconds of audio the ring between the audio thread and the analysis thread holds.
+    pub ring_s: f32,
+}
+
+impl Default for AudioSection {
+    fn default() -> Self {
+        AudioSection {
+            device: "default".into(),
+            sample_rate: 48_000,
+            period_frames: 1024,
+            periods: 3,
+            ring_s: 2.0,
+        }
+    }
+}
+
+/// `[analysis]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnalysisSection {
+    /// Seconds of audio in each rolling classification window.
+    pub window_s: f32,
+    /// Seconds between rolling classifications.
+    pub classify_every_s: f32,
+    /// Neural model variant when neural models exist: "int8" or "float".
+    pub model_variant: String,
+    /// Style head file (`.nkhead`); empty = classify by keywords only (recorded as such).
+    pub style_model: PathBuf,
+    /// A new style is published only after it has been the top style in this many
+    /// consecutive windows...
+    pub confirm_windows: u32,
+    /// ...and beaten the published style's probability by this margin in the last one.
+    pub switch_margin: f32,
+}
+
+impl Default for AnalysisSection {
+    fn default() -> Self {
+        AnalysisSection {
+            window_s: 12.0,
+            classify_every_s: 4.0,
+            model_variant: "float".into(),
+            style_model: PathBuf::new(),
+            confirm_windows: 2,
+            switch_margin: 0.1,
+        }
+    }
+}
+
+/// `[segments]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentSection {
+    /// Sound level (dBFS, 1 s average) above which audio counts as music.
+    pub music_dbfs: f32,
+    /// Seconds below the level before the music counts as stopped (ends the segment).
+    pub silence_hold_s: f32,
+    /// Live segments shorter than this are not stored.
+    pub min_s: f32,
+    /// A live segment is closed (and a new one begun) after this long.
+    pub max_s: f32,
+}
+
+impl Default for SegmentSection {
+    fn default() -> Self {
+        SegmentSection {
+            music_dbfs: -50.0,
+            silence_hold_s: 4.0,
+            min_s: 20.0,
+            max_s: 600.0,
+        }
+    }
+}
+
+/// `[mqtt]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MqttSection {
+    /// Publish at all.
+    pub enabled: bool,
+    /// Broker host.
+    pub host: String,
+    /// Broker port.
+    pub port: u16,
+    /// Device id in topics and client id; empty = the host name.
+    pub device_id: String,
+    /// Topic prefix; `{device_id}` is replaced.
+    pub prefix: String,
+    /// Home Assistant discovery prefix; empty disables discovery.
+    pub discovery_prefix: String,
+    /// Username (with `password`).
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// CA certificate (PEM) for TLS; empty = plain TCP.
+    pub tls_ca: PathBuf,
+    /// Client certificate (PEM) for mutual TLS.
+    pub tls_client_cert: PathBuf,
+    /// Client key (PEM) for mutual TLS.
+    pub tls_client_key: PathBuf,
+    /// Keep-alive, seconds (also how soon the broker notices a dead daemon).
+    pub keep_alive_s: u64,
+    /// Most messages kept in the durable queue while the broker is unreachable.
+    pub max_queued: usize,
+}
+
+impl Default for MqttSection {
+    fn default() -> Self {
+        MqttSection {
+            enabled: true,
+            host: "localhost".into(),
+            port: 1883,
+            device_id: String::new(),
+            prefix: "necken/{device_id}/".into(),
+            discovery_prefix: "homeassistant".into(),
+            username: String::new(),
+            password: String::new(),
+            tls_ca: PathBuf::new(),
+            tls_client_cert: PathBuf::new(),
+            tls_client_key: PathBuf::new(),
+            keep_alive_s: 15,
+            max_queued: 10_000,
+        }
+    }
+}
+
+/// `[memory]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemorySection {
+    /// Resident memory budget, MiB (measured by the bench, not enforced at run time).
+    pub budget_mb: u64,
+}
+
+impl Default for MemorySection {
+    fn default() -> Self {
+        MemorySection { budget_mb: 48 }
+    }
+}
+
+impl Config {
+    /// Reads a profile; errors name the file.
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let mut config: Config =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Relative model paths are relative to the profile's directory's parent (the
+        // repository or install root), as the bundled profiles are written.
+        if config.analysis.style_model.is_relative()
+            && !config.analysis.style_model.as_os_str().is_empty()
+            && !config.analysis.style_model.exists()
+        {
+            if let Some(root) = path.parent().and_then(Path::parent) {
+                let candidate = root.join(&config.analysis.style_model);
+                if candidate.exists() {
+                    config.analysis.style_model = candidate;
+                }
+            }
+        }
+        config
+            .validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Checks values that would make the daemon misbehave.
+    pub fn validate(&self) -> Result<(), String> {
+        let a = &self.analysis;
+        if !(a.window_s >= 4.0 && a.window_s <= 120.0) {
+            return Err(format!(
+                "analysis.window_s must be 4..=120, not {}",
+                a.window_s
+            ));
+        }
+        if !(a.classify_every_s >= 0.5 && a.classify_every_s <= a.window_s) {
+            return Err(format!(
+                "analysis.classify_every_s must be 0.5..=window_s, not {}",
+                a.classify_every_s
+            ));
+        }
+        let s = &self.segments;
+        if !(s.min_s >= 0.0 && s.max_s >= s.min_s.max(a.window_s)) {
+            return Err(
+                "segments.max_s must be at least segments.min_s and analysis.window_s".into(),
+            );
+        }
+        if necken_core::artifact::Profile::from_name(&self.store.profile).is_none() {
+            return Err(format!(
+                "store.profile must be minimal, standard or full, not {:?}",
+                self.store.profile
+            ));
+        }
+        if self.audio.sample_rate < 8_000 || self.audio.ring_s < 0.1 {
+            return Err("audio.sample_rate must be ≥ 8000 and audio.ring_s ≥ 0.1".into());
+        }
+        Ok(())
+    }
+
+    /// The device id: configured, else the host name, else "necken".
+    pub fn device_id(&self) -> String {
+        if !self.mqtt.device_id.is_empty() {
+            return sanitize_id(&self.mqtt.device_id);
+        }
+        std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| sanitize_id(h.trim()))
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "necken".into())
+    }
+
+    /// The topic prefix with the device id filled in, ending in `/`.
+    pub fn topic_prefix(&self) -> String {
+        let mut p = self.mqtt.prefix.replace("{device_id}", &self.device_id());
+        if !p.ends_with('/') {
+            p.push('/');
+        }
+        p
+    }
+}
+
+/// Keeps characters that are safe in MQTT topics and Home Assistant ids.
+fn sanitize_id(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_board_profile_loads_and_validates() {
+        let boards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../boards");
+        let mut n = 0;
+        for entry in std::fs::read_dir(&boards).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                assert!(!c.name.is_empty(), "{} has no name", path.display());
+                assert!(
+                    c.analysis.style_model.exists(),
+                    "{}: style model {} missing",
+                    path.display(),
+                    c.analysis.style_model.display()
+                );
+                n += 1;
+            }
+        }
+        assert_eq!(n, 5);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.toml");
+        std::fs::write(&p, "[audio]\ndevcie = \"hw:1\"\n").unwrap();
+        let e = Config::load(&p).unwrap_err();
+        assert!(e.contains("b.toml") && e.contains("devcie"), "{e}");
+        std::fs::write(&p, "[analysis]\nwindow_s = 1.0\n").unwrap();
+        let e = Config::load(&p).unwrap_err();
+        assert!(e.contains("window_s"), "{e}");
+    }
+
+    #[test]
+    fn prefix_gets_the_device_id() {
+        let mut c = Config::default();
+        c.mqtt.device_id = "hall 1".into();
+        assert_eq!(c.topic_prefix(), "necken/hall_1/");
+    }
+}

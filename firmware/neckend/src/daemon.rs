@@ -1,0 +1,514 @@
+//! The daemon: configuration and overrides, signals, the store, the MQTT publisher, and the
+//! input loop (live capture, files or a watched folder) feeding the engine.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use necken_core::codec;
+use necken_core::head::StyleHead;
+use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
+
+use crate::config::Config;
+use crate::engine::{EngineEvent, EngineSettings};
+use crate::files::{run_file, FolderWatch, Pacing, SourceClock};
+use crate::messages::{topic, BeatPayload, StylePayload, TrackPayload};
+use crate::mqtt::{MqttSettings, Publisher};
+
+/// Command line of `neckend`.
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "neckend",
+    version,
+    about = "necken board daemon: live dance-music analysis published over MQTT"
+)]
+pub struct Args {
+    /// Board profile (`boards/<board>.toml`); built-in defaults without one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Store directory (overrides `[store] path`).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// Capture device (overrides `[audio] device`).
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Analyze these files instead of capturing, then exit.
+    #[arg(long, num_args = 1..)]
+    pub input: Vec<PathBuf>,
+    /// Watch a folder and analyze audio files that appear in it, until stopped.
+    #[arg(long, conflicts_with = "input")]
+    pub watch: Option<PathBuf>,
+    /// Pace file input like a live stream.
+    #[arg(long, conflicts_with = "fast")]
+    pub realtime: bool,
+    /// With --realtime: play this many times faster than real time.
+    #[arg(long, default_value_t = 1.0, requires = "realtime")]
+    pub speed: f64,
+    /// Read files as fast as possible (the default for files).
+    #[arg(long)]
+    pub fast: bool,
+    /// Re-analyze files already in the store.
+    #[arg(long)]
+    pub force: bool,
+    /// Style head (overrides `[analysis] style_model`).
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Run without a style head (styles come from tags only; recorded as such).
+    #[arg(long, conflicts_with = "model")]
+    pub no_model: bool,
+    /// Broker host (overrides `[mqtt] host`).
+    #[arg(long)]
+    pub mqtt_host: Option<String>,
+    /// Broker port (overrides `[mqtt] port`).
+    #[arg(long)]
+    pub mqtt_port: Option<u16>,
+    /// Device id in topics (overrides `[mqtt] device_id`).
+    #[arg(long)]
+    pub device_id: Option<String>,
+    /// Do not publish over MQTT.
+    #[arg(long)]
+    pub no_mqtt: bool,
+    /// Also write every event as a JSON line to this file ("-" = stdout).
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Folder poll interval, ms.
+    #[arg(long, default_value_t = 1000)]
+    pub poll_ms: u64,
+}
+
+impl Args {
+    /// The configuration file with the command-line overrides applied.
+    pub fn config(&self) -> Result<Config, String> {
+        let mut c = match &self.config {
+            Some(p) => Config::load(p)?,
+            None => Config::default(),
+        };
+        if let Some(s) = &self.store {
+            c.store.path = s.clone();
+        }
+        if let Some(d) = &self.device {
+            c.audio.device = d.clone();
+        }
+        if let Some(m) = &self.model {
+            c.analysis.style_model = m.clone();
+        }
+        if self.no_model {
+            c.analysis.style_model = PathBuf::new();
+        }
+        if let Some(h) = &self.mqtt_host {
+            c.mqtt.host = h.clone();
+        }
+        if let Some(p) = self.mqtt_port {
+            c.mqtt.port = p;
+        }
+        if let Some(d) = &self.device_id {
+            c.mqtt.device_id = d.clone();
+        }
+        if self.no_mqtt {
+            c.mqtt.enabled = false;
+        }
+        if !(self.speed > 0.0 && self.speed <= 1000.0) {
+            return Err(format!("--speed must be in (0, 1000], not {}", self.speed));
+        }
+        c.validate()?;
+        if c.analysis.style_model.as_os_str().is_empty() && !self.no_model {
+            return Err(
+                "no style model: set [analysis] style_model, pass --model, or run with --no-model"
+                    .into(),
+            );
+        }
+        Ok(c)
+    }
+}
+
+/// Loads the style head named by the configuration; errors name the file.
+pub fn load_head(c: &Config) -> Result<Option<Arc<StyleHead>>, String> {
+    let p = &c.analysis.style_model;
+    if p.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(p).map_err(|e| format!("style model {}: {e}", p.display()))?;
+    let head =
+        StyleHead::from_bytes(&bytes).map_err(|e| format!("style model {}: {e}", p.display()))?;
+    Ok(Some(Arc::new(head)))
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Stores segments, publishes messages, writes the event log.
+struct Outputs {
+    store: Arc<SledStore>,
+    publisher: Option<Publisher>,
+    events: Option<Box<dyn Write + Send>>,
+    stored: usize,
+}
+
+impl Outputs {
+    fn log_event(&mut self, kind: &str, payload: &impl serde::Serialize) {
+        if let Some(out) = &mut self.events {
+            let mut v = serde_json::to_value(payload).unwrap_or_default();
+            v["event"] = kind.into();
+            let _ = writeln!(out, "{v}");
+            let _ = out.flush();
+        }
+    }
+
+    fn handle(&mut self, event: EngineEvent, clock: &SourceClock) {
+        let ts = unix_ms();
+        match event {
+            EngineEvent::Beat(b) => {
+                let lag_ms = clock.speed.map(|speed| {
+                    (clock.started.elapsed().as_secs_f64() - b.time_s / speed) * 1000.0
+                });
+                let p = BeatPayload::from_info(&b, lag_ms, ts);
+                if let Some(publisher) = &self.publisher {
+                    publisher.beat(serde_json::to_vec(&p).expect("beat payload encodes"));
+                }
+                self.log_event("beat", &p);
+            }
+            EngineEvent::Music { playing, time_s } => {
+                log::info!(
+                    "music {} at {time_s:.1} s",
+                    if playing { "started" } else { "stopped" }
+                );
+                self.log_event(
+                    "music",
+                    &serde_json::json!({ "playing": playing, "time": time_s }),
+                );
+            }
+            EngineEvent::Style(s) => {
+                let p = StylePayload::from_info(&s, ts);
+                log::info!(
+                    "style {} ({:.0} %), {} bpm, {}",
+                    p.style.as_deref().unwrap_or("none"),
+                    p.confidence * 100.0,
+                    p.tempo_bpm.map_or("-".into(), |t| format!("{t:.1}")),
+                    p.meter.as_deref().unwrap_or("-")
+                );
+                if let Some(publisher) = &self.publisher {
+                    let bytes = serde_json::to_vec(&p).expect("style payload encodes");
+                    if let Err(e) = publisher.durable(topic::STYLE, bytes, true) {
+                        log::error!("cannot queue the style message: {e}");
+                    }
+                }
+                self.log_event("style", &p);
+            }
+            EngineEvent::Segment(seg) => {
+                let a = &seg.artifacts;
+                let meta = TrackMeta {
+                    id: seg.id,
+                    source_path: seg.name.clone(),
+                    tags: seg.tags.clone(),
+                    duration_s: a.audio_stats.as_ref().map_or(0.0, |s| s.duration_s),
+                    analyzed_at: a.provenance.analyzed_at,
+                    audio_fingerprint: a.provenance.audio_fingerprint,
+                    profile: a.profile,
+                    seq: 0,
+                };
+                if let Err(e) = self.store.put(&meta, &codec::encode(a)) {
+                    log::error!("{}: cannot store the track: {e}", seg.name);
+                    return;
+                }
+                self.stored += 1;
+                let p = TrackPayload::from_segment(&seg, ts);
+                log::info!(
+                    "stored {} ({}): {} {:.1} s, {} beats",
+                    p.id,
+                    p.source,
+                    p.style,
+                    p.duration_s,
+                    p.beats
+                );
+                if let Some(publisher) = &self.publisher {
+                    let bytes = serde_json::to_vec(&p).expect("track payload encodes");
+                    if let Err(e) = publisher.durable(topic::TRACK, bytes, false) {
+                        log::error!("cannot queue the track message: {e}");
+                    }
+                }
+                self.log_event("track", &p);
+            }
+        }
+    }
+}
+
+/// Runs the daemon until the input ends (files) or a signal stops it.
+pub fn run(args: Args) -> Result<ExitCode, String> {
+    let mut config = args.config()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let reload = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, stop.clone()).map_err(|e| format!("signals: {e}"))?;
+    }
+    signal_hook::flag::register(signal_hook::consts::SIGHUP, reload.clone())
+        .map_err(|e| format!("signals: {e}"))?;
+
+    let mut head = load_head(&config)?;
+    if head.is_none() {
+        log::warn!("no style model: styles come from tags only");
+    }
+    let store = Arc::new(
+        SledStore::open(
+            &config.store.path,
+            &StoreConfig {
+                cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
+            },
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let publisher = if config.mqtt.enabled {
+        let outbox = store
+            .outbox(config.mqtt.max_queued)
+            .map_err(|e| e.to_string())?;
+        let settings = MqttSettings::from_config(&config)?;
+        log::info!(
+            "publishing under {} to {}:{}",
+            settings.prefix(),
+            config.mqtt.host,
+            config.mqtt.port
+        );
+        Some(Publisher::start(settings, outbox))
+    } else {
+        None
+    };
+    let events: Option<Box<dyn Write + Send>> = match &args.events {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => Some(Box::new(std::io::stdout())),
+        Some(p) => Some(Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        ))),
+    };
+    let mut out = Outputs {
+        store: store.clone(),
+        publisher,
+        events,
+        stored: 0,
+    };
+    let pacing = if args.realtime {
+        Pacing::Realtime { speed: args.speed }
+    } else {
+        Pacing::Fast
+    };
+    let mut settings = EngineSettings::from_config(&config);
+    let mut failed = 0usize;
+
+    let mut do_reload = |config: &mut Config,
+                         head: &mut Option<Arc<StyleHead>>,
+                         settings: &mut EngineSettings| {
+        match args.config().and_then(|c| load_head(&c).map(|h| (c, h))) {
+            Ok((c, h)) => {
+                if c.mqtt != config.mqtt || c.audio != config.audio || c.store != config.store {
+                    log::warn!(
+                        "SIGHUP: [mqtt], [audio] and [store] changes take effect after a restart"
+                    );
+                }
+                *settings = EngineSettings::from_config(&c);
+                *head = h;
+                *config = c;
+                log::info!("SIGHUP: configuration and style model reloaded");
+            }
+            Err(e) => log::error!("SIGHUP: reload failed, keeping the running configuration: {e}"),
+        }
+    };
+
+    let handle_file = |path: &std::path::Path,
+                       head: &Option<Arc<StyleHead>>,
+                       settings: &EngineSettings,
+                       out: &mut Outputs|
+     -> bool {
+        if !args.force {
+            match TrackId::of_file(path) {
+                Ok(id) if store.contains(&id).unwrap_or(false) => {
+                    log::info!(
+                        "{}: already stored as {id}; skipped (--force re-analyzes)",
+                        path.display()
+                    );
+                    return true;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    log::error!("{}: cannot read: {e}", path.display());
+                    return false;
+                }
+            }
+        }
+        let start = Instant::now();
+        match run_file(
+            path,
+            settings,
+            head.clone(),
+            pacing,
+            &stop,
+            &mut |e, clock| out.handle(e, clock),
+        ) {
+            Ok(()) => {
+                log::info!(
+                    "{}: done in {:.2} s",
+                    path.display(),
+                    start.elapsed().as_secs_f64()
+                );
+                true
+            }
+            Err(e) => {
+                log::error!("{e}");
+                false
+            }
+        }
+    };
+
+    if !args.input.is_empty() {
+        for path in &args.input {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if reload.swap(false, Ordering::Relaxed) {
+                do_reload(&mut config, &mut head, &mut settings);
+            }
+            if !handle_file(path, &head, &settings, &mut out) {
+                failed += 1;
+            }
+        }
+    } else if let Some(dir) = &args.watch {
+        if !dir.is_dir() {
+            return Err(format!("{}: not a folder", dir.display()));
+        }
+        log::info!("watching {}", dir.display());
+        let mut watch = FolderWatch::default();
+        while !stop.load(Ordering::Relaxed) {
+            if reload.swap(false, Ordering::Relaxed) {
+                do_reload(&mut config, &mut head, &mut settings);
+            }
+            match watch.poll(dir) {
+                Ok(files) => {
+                    for path in files {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        handle_file(&path, &head, &settings, &mut out);
+                    }
+                }
+                Err(e) => log::error!("{e}"),
+            }
+            sleep_unless(&stop, Duration::from_millis(args.poll_ms));
+        }
+    } else {
+        run_live(
+            &config,
+            &mut head,
+            &mut settings,
+            &stop,
+            &reload,
+            &mut out,
+            &mut do_reload,
+        )?;
+    }
+
+    log::info!("stopping: {} track(s) stored", out.stored);
+    if let Some(p) = out.publisher.take() {
+        p.shutdown();
+    }
+    store.flush().map_err(|e| e.to_string())?;
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn sleep_unless(stop: &AtomicBool, total: Duration) {
+    let end = Instant::now() + total;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20).min(end - Instant::now()));
+    }
+}
+
+#[cfg(feature = "live")]
+#[allow(clippy::too_many_arguments)]
+fn run_live(
+    config: &Config,
+    head: &mut Option<Arc<StyleHead>>,
+    settings: &mut EngineSettings,
+    stop: &AtomicBool,
+    reload: &AtomicBool,
+    out: &mut Outputs,
+    do_reload: &mut dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings),
+) -> Result<(), String> {
+    use crate::engine::{Engine, SourceInfo};
+    let mut capture = crate::capture::open(&config.audio)?;
+    let mut config = config.clone();
+    let clock = SourceClock {
+        started: Instant::now(),
+        speed: Some(1.0),
+    };
+    let mut engine = Engine::new(
+        settings.clone(),
+        head.clone(),
+        SourceInfo {
+            name: format!("live:{}", capture.device_name),
+            file: None,
+        },
+        capture.sample_rate,
+        1,
+    )?;
+    let mut buffer = vec![0f32; (capture.sample_rate / 100) as usize];
+    let (mut last_dropped, mut last_xruns) = (0, 0);
+    let mut last_report = Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        if reload.swap(false, Ordering::Relaxed) {
+            do_reload(&mut config, head, settings);
+            engine.reload(head.clone(), settings.clone());
+        }
+        let available = capture.consumer.slots();
+        if available < buffer.len() {
+            std::thread::sleep(Duration::from_millis(2));
+            continue;
+        }
+        let chunk = capture
+            .consumer
+            .read_chunk(buffer.len())
+            .map_err(|e| format!("capture ring: {e}"))?;
+        let (a, b) = chunk.as_slices();
+        buffer[..a.len()].copy_from_slice(a);
+        buffer[a.len()..a.len() + b.len()].copy_from_slice(b);
+        chunk.commit_all();
+        engine.push(&buffer, &mut |e| out.handle(e, &clock));
+        if last_report.elapsed() > Duration::from_secs(10) {
+            last_report = Instant::now();
+            let dropped = capture.counters.dropped.load(Ordering::Relaxed);
+            let xruns = capture.counters.xruns.load(Ordering::Relaxed);
+            if dropped != last_dropped || xruns != last_xruns {
+                log::warn!(
+                    "capture: {} xrun(s) and {} dropped sample(s) in the last 10 s ({} / {} in all)",
+                    xruns - last_xruns,
+                    dropped - last_dropped,
+                    xruns,
+                    dropped
+                );
+                (last_dropped, last_xruns) = (dropped, xruns);
+            }
+        }
+    }
+    engine.finish(&mut |e| out.handle(e, &clock));
+    Ok(())
+}
+
+#[cfg(not(feature = "live"))]
+#[allow(clippy::too_many_arguments)]
+fn run_live(
+    _config: &Config,
+    _head: &mut Option<Arc<StyleHead>>,
+    _settings: &mut EngineSettings,
+    _stop: &AtomicBool,
+    _reload: &AtomicBool,
+    _out: &mut Outputs,
+    _do_reload: &mut dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings),
+) -> Result<(), String> {
+    Err("this neckend was built without the `live` feature: use --input or --watch".into())
+}

@@ -1,0 +1,490 @@
+//! The analysis engine: audio chunks in, events out. It runs the streaming beat tracker frame
+//! by frame, detects music and silence, classifies a rolling window every few seconds (the same
+//! offline analysis and style head as `necken analyze`, on the last `window_s` of frames), and
+//! cuts the stream into segments whose full artifacts it computes when they close.
+//!
+//! No I/O here: the daemon feeds audio from a capture ring or a decoder, and stores and
+//! publishes what comes out.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use necken_analysis::{analyze_frames, AnalysisOptions, FrameStream, SourceFacts, StageTimes};
+use necken_core::artifact::{Profile, RawArtifacts};
+use necken_core::classify::{classify, Classification, DecisionSource, Tags};
+use necken_core::features::derive;
+use necken_core::head::StyleHead;
+use necken_core::style::Style;
+use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::streaming::StreamingTracker;
+use necken_rhythm::tracker::TrackerConfig;
+use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
+use necken_store::TrackId;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::music::{MusicChange, MusicDetector};
+use crate::smoother::StyleSmoother;
+
+/// A published style is re-sent when the window tempo moves by more than this fraction.
+const TEMPO_CHANGE: f64 = 0.03;
+
+/// Engine settings, in frames where they are durations.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Frames per classification window.
+    pub window_frames: usize,
+    /// Frames between classifications.
+    pub classify_every_frames: usize,
+    /// Music threshold, dBFS.
+    pub music_dbfs: f32,
+    /// Seconds of silence that stop the music.
+    pub silence_hold_s: f32,
+    /// Shortest live segment stored, frames.
+    pub min_segment_frames: usize,
+    /// Longest segment, frames.
+    pub max_segment_frames: usize,
+    /// Artifact profile of stored segments.
+    pub profile: Profile,
+    /// Style hysteresis: confirmations.
+    pub confirm_windows: u32,
+    /// Style hysteresis: margin.
+    pub switch_margin: f32,
+}
+
+impl EngineSettings {
+    /// Settings from a validated configuration.
+    pub fn from_config(c: &Config) -> EngineSettings {
+        let frames = |s: f32| (s * FRAME_RATE).round() as usize;
+        EngineSettings {
+            window_frames: frames(c.analysis.window_s),
+            classify_every_frames: frames(c.analysis.classify_every_s).max(1),
+            music_dbfs: c.segments.music_dbfs,
+            silence_hold_s: c.segments.silence_hold_s,
+            min_segment_frames: frames(c.segments.min_s),
+            max_segment_frames: frames(c.segments.max_s),
+            profile: Profile::from_name(&c.store.profile).unwrap_or(Profile::Standard),
+            confirm_windows: c.analysis.confirm_windows,
+            switch_margin: c.analysis.switch_margin,
+        }
+    }
+}
+
+/// Where the audio comes from.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// A name for logs and the stored track's `source_path` (file path, or `live:<device>`).
+    pub name: String,
+    /// A file: its content id (the same id `necken analyze` gives it), its tags, and the rule
+    /// that the whole file is one track. `None` for live audio, which is cut at silences.
+    pub file: Option<(TrackId, Tags)>,
+}
+
+/// A beat as it happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BeatInfo {
+    /// Seconds since the source began.
+    pub time_s: f64,
+    /// Position in the bar, 1 = downbeat.
+    pub number: u8,
+    /// Beats per bar.
+    pub beats_per_bar: u8,
+    /// Bars since the segment began (the first bar is 1).
+    pub bar: u32,
+    /// Tempo, beats/min.
+    pub tempo_bpm: f32,
+}
+
+/// The published style changed, or its tempo moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StyleInfo {
+    /// The style (`None` when the music stopped).
+    pub style: Option<Style>,
+    /// Its probability in the latest window (0.98 for a keyword match).
+    pub confidence: f32,
+    /// Tempo of the latest window, beats/min.
+    pub tempo_bpm: Option<f64>,
+    /// Meter of the latest window ("3/4").
+    pub meter: Option<String>,
+    /// Unix time (s) since which this style has been published.
+    pub since: u64,
+    /// The three most probable styles of the latest window.
+    pub top: Vec<(Style, f32)>,
+    /// Seconds since the source began.
+    pub time_s: f64,
+}
+
+/// A closed segment, ready to store.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Track id.
+    pub id: TrackId,
+    /// Name for `source_path`.
+    pub name: String,
+    /// Tags (files only).
+    pub tags: Tags,
+    /// The artifacts.
+    pub artifacts: RawArtifacts,
+    /// Its classification with the current style head.
+    pub classification: Classification,
+    /// Seconds since the source began at which the segment began.
+    pub start_s: f64,
+}
+
+/// What the engine reports.
+#[derive(Clone, Debug)]
+pub enum EngineEvent {
+    /// A beat (only while music plays).
+    Beat(BeatInfo),
+    /// Music started or stopped.
+    Music {
+        /// Now playing.
+        playing: bool,
+        /// Seconds since the source began.
+        time_s: f64,
+    },
+    /// Published style.
+    Style(StyleInfo),
+    /// A segment closed.
+    Segment(Box<Segment>),
+}
+
+struct OpenSegment {
+    start_frame: u64,
+    frames: Vec<FrameFeatures>,
+    pcm_hash: Sha256,
+    part: u32,
+}
+
+/// The engine for one source.
+pub struct Engine {
+    settings: EngineSettings,
+    head: Option<Arc<StyleHead>>,
+    options: AnalysisOptions,
+    source: SourceInfo,
+    stream: FrameStream,
+    tracker: StreamingTracker,
+    music: MusicDetector,
+    smoother: StyleSmoother,
+    scratch: Vec<FrameFeatures>,
+    frame: u64,
+    since_classify: usize,
+    bar: u32,
+    segment: Option<OpenSegment>,
+    parts: u32,
+    style_since: u64,
+    last_tempo: Option<f64>,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Engine {
+    /// An engine for a source of `channels` interleaved channels at `sample_rate`.
+    pub fn new(
+        settings: EngineSettings,
+        head: Option<Arc<StyleHead>>,
+        source: SourceInfo,
+        sample_rate: u32,
+        channels: usize,
+    ) -> Result<Engine, String> {
+        let stream = FrameStream::new(sample_rate, channels)?;
+        let mut engine = Engine {
+            options: AnalysisOptions::new(settings.profile),
+            music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
+            smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
+            tracker: StreamingTracker::new(TrackerConfig::default()),
+            scratch: Vec::with_capacity(64),
+            settings,
+            head,
+            source,
+            stream,
+            frame: 0,
+            since_classify: 0,
+            bar: 0,
+            segment: None,
+            parts: 0,
+            style_since: 0,
+            last_tempo: None,
+        };
+        if engine.source.file.is_some() {
+            engine.open_segment();
+        }
+        Ok(engine)
+    }
+
+    /// Replaces the style head (SIGHUP) and the settings that can change while running.
+    pub fn reload(&mut self, head: Option<Arc<StyleHead>>, settings: EngineSettings) {
+        self.head = head;
+        self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
+        self.settings.window_frames = settings.window_frames;
+        self.settings.classify_every_frames = settings.classify_every_frames;
+        self.settings.min_segment_frames = settings.min_segment_frames;
+        self.settings.max_segment_frames = settings.max_segment_frames;
+    }
+
+    /// Sets the tags of a file source (the decoder reports them at the end); the stored
+    /// track's keyword classification uses them.
+    pub fn set_tags(&mut self, tags: Tags) {
+        if let Some((_, t)) = &mut self.source.file {
+            *t = tags;
+        }
+    }
+
+    /// Seconds of audio consumed.
+    pub fn time_s(&self) -> f64 {
+        self.frame as f64 / FRAME_RATE as f64
+    }
+
+    /// Feeds interleaved samples.
+    pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(EngineEvent)) {
+        if let Some(seg) = &mut self.segment {
+            for s in interleaved {
+                seg.pcm_hash
+                    .update(((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
+            }
+        }
+        let scratch = &mut self.scratch;
+        self.stream.push(interleaved, &mut |f| scratch.push(f));
+        self.process_scratch(emit);
+    }
+
+    /// The source ended: flushes the last frames and closes the segment.
+    pub fn finish(mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let scratch = &mut self.scratch;
+        self.stream.finish(&mut |f| scratch.push(f));
+        self.process_scratch(emit);
+        if self.music.playing() {
+            emit(EngineEvent::Music {
+                playing: false,
+                time_s: self.time_s(),
+            });
+        }
+        self.close_segment(emit);
+    }
+
+    fn process_scratch(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let mut frames = std::mem::take(&mut self.scratch);
+        for f in frames.drain(..) {
+            self.process_frame(f, emit);
+        }
+        self.scratch = frames;
+    }
+
+    fn process_frame(&mut self, f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
+        let beat = self.tracker.push(&f);
+        match self.music.push(f.energy) {
+            Some(MusicChange::Started) => {
+                emit(EngineEvent::Music {
+                    playing: true,
+                    time_s: self.time_s(),
+                });
+                if self.segment.is_none() {
+                    self.open_segment();
+                }
+            }
+            Some(MusicChange::Stopped) => {
+                emit(EngineEvent::Music {
+                    playing: false,
+                    time_s: self.time_s(),
+                });
+                if self.smoother.published().is_some() {
+                    self.smoother.reset();
+                    self.last_tempo = None;
+                    emit(EngineEvent::Style(StyleInfo {
+                        style: None,
+                        confidence: 0.0,
+                        tempo_bpm: None,
+                        meter: None,
+                        since: unix_now(),
+                        top: Vec::new(),
+                        time_s: self.time_s(),
+                    }));
+                }
+                if self.source.file.is_none() {
+                    self.close_segment(emit);
+                }
+            }
+            None => {}
+        }
+        if let (Some(b), true) = (beat, self.music.playing()) {
+            if b.number == 1 {
+                self.bar += 1;
+            }
+            emit(EngineEvent::Beat(BeatInfo {
+                time_s: b.frame as f64 / FRAME_RATE as f64,
+                number: b.number,
+                beats_per_bar: b.beats_per_bar,
+                bar: self.bar.max(1),
+                tempo_bpm: b.tempo_bpm,
+            }));
+        }
+        self.frame += 1;
+        if let Some(seg) = &mut self.segment {
+            seg.frames.push(f);
+            if seg.frames.len() >= self.settings.max_segment_frames {
+                self.close_segment(emit);
+                self.open_segment();
+            }
+        }
+        self.since_classify += 1;
+        if self.since_classify >= self.settings.classify_every_frames {
+            self.since_classify = 0;
+            self.classify_window(emit);
+        }
+    }
+
+    fn open_segment(&mut self) {
+        // Statistics restart with the segment.
+        self.stream.take_facts();
+        self.bar = 0;
+        self.parts += 1;
+        self.segment = Some(OpenSegment {
+            start_frame: self.frame,
+            frames: Vec::with_capacity(self.settings.window_frames * 2),
+            pcm_hash: Sha256::new(),
+            part: self.parts,
+        });
+    }
+
+    fn classify_window(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(seg) = &self.segment else { return };
+        if !self.music.playing() || seg.frames.len() < self.settings.window_frames / 2 {
+            return;
+        }
+        let window = &seg.frames[seg.frames.len().saturating_sub(self.settings.window_frames)..];
+        let facts = window_facts(window);
+        let artifacts = analyze_frames(window, &facts, &self.options, &mut StageTimes::default());
+        let features = derive(&artifacts);
+        let tags = self
+            .source
+            .file
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default();
+        let c = classify(&features, &tags, self.head.as_deref());
+        let probabilities = if c.source == DecisionSource::Metadata {
+            vec![(c.style, c.confidence)]
+        } else {
+            c.probabilities.clone()
+        };
+        let changed = self.smoother.push(&probabilities);
+        if changed.is_some() {
+            self.style_since = unix_now();
+        }
+        let Some(style) = self.smoother.published() else {
+            return;
+        };
+        let tempo_moved = match (features.tempo_bpm, self.last_tempo) {
+            (Some(t), Some(last)) => (t - last).abs() > TEMPO_CHANGE * last,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if changed.is_none() && !tempo_moved {
+            return;
+        }
+        self.last_tempo = features.tempo_bpm;
+        let confidence = probabilities
+            .iter()
+            .find(|(s, _)| *s == style)
+            .map_or(0.0, |(_, p)| *p);
+        let mut top = probabilities;
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        top.truncate(3);
+        emit(EngineEvent::Style(StyleInfo {
+            style: Some(style),
+            confidence,
+            tempo_bpm: features.tempo_bpm,
+            meter: features.meter.clone(),
+            since: self.style_since,
+            top,
+            time_s: self.time_s(),
+        }));
+    }
+
+    fn close_segment(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(seg) = self.segment.take() else {
+            return;
+        };
+        let file = self.source.file.clone();
+        if file.is_none() && seg.frames.len() < self.settings.min_segment_frames {
+            log::info!(
+                "{}: dropped a {:.1} s segment (shorter than the minimum)",
+                self.source.name,
+                seg.frames.len() as f64 / FRAME_RATE as f64
+            );
+            return;
+        }
+        let mut facts = self.stream.take_facts();
+        // Live segments are measured by their frames (the statistics restart at chunk
+        // boundaries, the frames exactly).
+        if file.is_none() {
+            facts.duration_s = seg.frames.len() as f64 / FRAME_RATE as f64;
+        }
+        let artifacts = analyze_frames(
+            &seg.frames,
+            &facts,
+            &self.options,
+            &mut StageTimes::default(),
+        );
+        let (id, tags, name) = match &file {
+            Some((id, tags)) if seg.part == 1 && self.parts == 1 => {
+                (*id, tags.clone(), self.source.name.clone())
+            }
+            Some((id, tags)) => {
+                let mut h = Sha256::new();
+                h.update(id.0);
+                h.update(seg.part.to_le_bytes());
+                (
+                    track_id(h),
+                    tags.clone(),
+                    format!("{}#{}", self.source.name, seg.part),
+                )
+            }
+            None => {
+                let mut h = seg.pcm_hash;
+                h.update(unix_now().to_le_bytes());
+                (
+                    track_id(h),
+                    Tags::default(),
+                    format!("{}#{}", self.source.name, seg.part),
+                )
+            }
+        };
+        let classification = classify(&derive(&artifacts), &tags, self.head.as_deref());
+        emit(EngineEvent::Segment(Box::new(Segment {
+            id,
+            name,
+            tags,
+            artifacts,
+            classification,
+            start_s: seg.start_frame as f64 / FRAME_RATE as f64,
+        })));
+    }
+}
+
+fn track_id(h: Sha256) -> TrackId {
+    let d = h.finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&d[..16]);
+    TrackId(id)
+}
+
+/// Statistics of a classification window from its frames. Loudness is approximated by the
+/// unweighted, ungated mean square (the window has no K-weighted meter of its own).
+fn window_facts(window: &[FrameFeatures]) -> SourceFacts {
+    let mean_square =
+        window.iter().map(|f| f.energy as f64).sum::<f64>() / window.len().max(1) as f64;
+    SourceFacts {
+        sample_rate: ANALYSIS_RATE,
+        duration_s: window.len() as f64 / FRAME_RATE as f64,
+        loudness_lufs: (mean_square > 1e-10).then(|| (-0.691 + 10.0 * mean_square.log10()) as f32),
+        rms: mean_square.sqrt() as f32,
+        zcr: 0.0,
+        fingerprint: [0; 8],
+    }
+}

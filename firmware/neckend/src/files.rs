@@ -1,0 +1,196 @@
+//! File input: one file, a list, or a watched folder, decoded with symphonia and fed to an
+//! [`Engine`] in 10 ms chunks, as fast as possible or paced like a live stream.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use necken_analysis::{decode_file, AudioSink};
+use necken_core::head::StyleHead;
+use necken_store::TrackId;
+
+use crate::engine::{Engine, EngineEvent, EngineSettings, SourceInfo};
+
+/// Extensions taken from folders.
+pub const AUDIO_EXTENSIONS: [&str; 9] = [
+    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "mkv",
+];
+
+/// How fast to read.
+#[derive(Clone, Copy, Debug)]
+pub enum Pacing {
+    /// As fast as the machine goes.
+    Fast,
+    /// Like a live stream, `speed` times real time.
+    Realtime {
+        /// 1.0 = real time.
+        speed: f64,
+    },
+}
+
+/// Feeds decoded audio to the engine, pacing it.
+struct EngineSink<'a> {
+    settings: EngineSettings,
+    head: Option<Arc<StyleHead>>,
+    source: SourceInfo,
+    engine: Option<Engine>,
+    channels: usize,
+    rate: u32,
+    fed_frames: u64,
+    started: Instant,
+    pacing: Pacing,
+    stop: &'a AtomicBool,
+    emit: &'a mut dyn FnMut(EngineEvent, &SourceClock),
+}
+
+/// Where a source is in time, for the beat messages' lag.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceClock {
+    /// When the source began (wall clock).
+    pub started: Instant,
+    /// Audio seconds per wall second (`None` when not paced).
+    pub speed: Option<f64>,
+}
+
+impl AudioSink for EngineSink<'_> {
+    fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
+        self.channels = channels;
+        self.rate = sample_rate;
+        self.engine = Some(Engine::new(
+            self.settings.clone(),
+            self.head.clone(),
+            self.source.clone(),
+            sample_rate,
+            channels,
+        )?);
+        self.started = Instant::now();
+        Ok(())
+    }
+
+    fn samples(&mut self, interleaved: &[f32]) {
+        if self.stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        let clock = SourceClock {
+            started: self.started,
+            speed: match self.pacing {
+                Pacing::Fast => None,
+                Pacing::Realtime { speed } => Some(speed),
+            },
+        };
+        // 10 ms pieces, so that paced beats leave when they happen, not a packet later.
+        let piece = (self.rate as usize / 100).max(1) * self.channels;
+        for chunk in interleaved.chunks(piece) {
+            if let Pacing::Realtime { speed } = self.pacing {
+                let due = self.started
+                    + Duration::from_secs_f64(self.fed_frames as f64 / self.rate as f64 / speed);
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+            }
+            self.fed_frames += (chunk.len() / self.channels) as u64;
+            let emit = &mut *self.emit;
+            engine.push(chunk, &mut |e| emit(e, &clock));
+        }
+    }
+}
+
+/// Analyzes one file through the engine. Errors name the file.
+pub fn run_file(
+    path: &Path,
+    settings: &EngineSettings,
+    head: Option<Arc<StyleHead>>,
+    pacing: Pacing,
+    stop: &AtomicBool,
+    emit: &mut dyn FnMut(EngineEvent, &SourceClock),
+) -> Result<(), String> {
+    let id = TrackId::of_file(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    // Tags come from the decoder, which reports them only at the end; a first cheap probe is
+    // not worth it: keyword classification of the stored track uses them (below), the rolling
+    // windows of a file do not.
+    let mut sink = EngineSink {
+        settings: settings.clone(),
+        head,
+        source: SourceInfo {
+            name: path.display().to_string(),
+            file: Some((id, Default::default())),
+        },
+        engine: None,
+        channels: 1,
+        rate: 1,
+        fed_frames: 0,
+        started: Instant::now(),
+        pacing,
+        stop,
+        emit,
+    };
+    let info = decode_file(path, &mut sink).map_err(|e| e.to_string())?;
+    let clock = SourceClock {
+        started: sink.started,
+        speed: None,
+    };
+    if let Some(mut engine) = sink.engine.take() {
+        engine.set_tags(info.tags.clone());
+        let emit = &mut *sink.emit;
+        engine.finish(&mut |e| emit(e, &clock));
+    }
+    Ok(())
+}
+
+/// Audio files directly in `dir` (not recursive), sorted.
+pub fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Remembers which files of a watched folder were handled, by path, size and modification
+/// time, so a poll does not re-hash everything. A file still being written (its size changed
+/// since the last poll) waits for the next poll.
+#[derive(Default)]
+pub struct FolderWatch {
+    seen: HashMap<PathBuf, (u64, SystemTime)>,
+    pending: HashMap<PathBuf, u64>,
+}
+
+impl FolderWatch {
+    /// Files that appeared or changed and have stopped growing.
+    pub fn poll(&mut self, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        let mut ready = Vec::new();
+        for path in audio_files_in(dir)? {
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            let stamp = (
+                meta.len(),
+                meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            );
+            if self.seen.get(&path) == Some(&stamp) {
+                continue;
+            }
+            if self.pending.get(&path) == Some(&meta.len()) {
+                self.pending.remove(&path);
+                self.seen.insert(path.clone(), stamp);
+                ready.push(path);
+            } else {
+                self.pending.insert(path, meta.len());
+            }
+        }
+        Ok(ready)
+    }
+}

@@ -1,0 +1,215 @@
+//! MQTT topics and payloads: the public contract documented in `docs/mqtt.md`. Fields are
+//! only ever added, never renamed or removed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{BeatInfo, Segment, StyleInfo};
+
+/// Topic suffixes under the device prefix.
+pub mod topic {
+    /// `online` / `offline`, retained; `offline` is also the Last Will.
+    pub const STATUS: &str = "status";
+    /// [`super::StylePayload`], retained, QoS 1, queued while offline.
+    pub const STYLE: &str = "style";
+    /// [`super::BeatPayload`], QoS 0, never queued.
+    pub const BEAT: &str = "beat";
+    /// [`super::TrackPayload`], QoS 1, queued while offline.
+    pub const TRACK: &str = "track";
+}
+
+/// One style and its probability.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StyleProbability {
+    /// Style name (`polska`, `hambo`, ...).
+    pub style: String,
+    /// Probability, 0..=1.
+    pub p: f32,
+}
+
+/// `<prefix>style`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StylePayload {
+    /// Current dance style, or `null` when no music plays.
+    pub style: Option<String>,
+    /// Probability of that style in the latest window, 0..=1 (0 without a style).
+    pub confidence: f32,
+    /// Tempo of the latest window, beats/min.
+    pub tempo_bpm: Option<f64>,
+    /// Meter of the latest window, e.g. `3/4`.
+    pub meter: Option<String>,
+    /// True while music plays.
+    pub music: bool,
+    /// Unix time (s) since which this style has been published.
+    pub since: u64,
+    /// Up to three most probable styles of the latest window.
+    pub top: Vec<StyleProbability>,
+    /// Unix time (ms) when the message was made.
+    pub ts: u64,
+}
+
+impl StylePayload {
+    /// The payload for an engine style update.
+    pub fn from_info(s: &StyleInfo, ts: u64) -> StylePayload {
+        StylePayload {
+            style: s.style.map(|s| s.name().to_string()),
+            confidence: s.confidence,
+            tempo_bpm: s.tempo_bpm.map(round1),
+            meter: s.meter.clone(),
+            music: s.style.is_some(),
+            since: s.since,
+            top: s
+                .top
+                .iter()
+                .map(|(st, p)| StyleProbability {
+                    style: st.name().to_string(),
+                    p: *p,
+                })
+                .collect(),
+            ts,
+        }
+    }
+}
+
+/// `<prefix>beat`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BeatPayload {
+    /// Time of the beat in seconds since the source (capture or file) began.
+    pub time: f64,
+    /// Position in the bar, 1 = downbeat.
+    pub beat: u8,
+    /// Beats per bar.
+    pub beats_per_bar: u8,
+    /// Bar count since the piece began (first bar = 1).
+    pub bar: u32,
+    /// Tempo, beats/min.
+    pub tempo_bpm: f32,
+    /// How long after the beat sounded the message was made, ms (live and `--realtime`
+    /// only; `null` when files are read as fast as possible).
+    pub lag_ms: Option<f64>,
+    /// Unix time (ms) when the message was made.
+    pub ts: u64,
+}
+
+impl BeatPayload {
+    /// The payload for an engine beat.
+    pub fn from_info(b: &BeatInfo, lag_ms: Option<f64>, ts: u64) -> BeatPayload {
+        BeatPayload {
+            time: (b.time_s * 1000.0).round() / 1000.0,
+            beat: b.number,
+            beats_per_bar: b.beats_per_bar,
+            bar: b.bar,
+            tempo_bpm: (b.tempo_bpm * 10.0).round() / 10.0,
+            lag_ms: lag_ms.map(round1),
+            ts,
+        }
+    }
+}
+
+/// `<prefix>track`: one stored segment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackPayload {
+    /// Track id in the store (32 hex digits).
+    pub id: String,
+    /// Source file, or `live:<device>#<n>`.
+    pub source: String,
+    /// Seconds since the source began at which the segment began.
+    pub start_s: f64,
+    /// Duration, s.
+    pub duration_s: f32,
+    /// Style decided for the whole segment.
+    pub style: String,
+    /// Its confidence, 0..=1.
+    pub confidence: f32,
+    /// What decided: `metadata`, `model` or `none`.
+    pub decided_by: String,
+    /// Tempo, beats/min.
+    pub tempo_bpm: Option<f32>,
+    /// Beats per bar.
+    pub beats_per_bar: Option<u8>,
+    /// Beats found.
+    pub beats: u32,
+    /// Unix time (ms) when the message was made.
+    pub ts: u64,
+}
+
+impl TrackPayload {
+    /// The payload for a closed segment.
+    pub fn from_segment(s: &Segment, ts: u64) -> TrackPayload {
+        let a = &s.artifacts;
+        let c = &s.classification;
+        TrackPayload {
+            id: s.id.to_string(),
+            source: s.name.clone(),
+            start_s: (s.start_s * 1000.0).round() / 1000.0,
+            duration_s: a.audio_stats.as_ref().map_or(0.0, |x| x.duration_s),
+            style: c.style.name().to_string(),
+            confidence: c.confidence,
+            decided_by: serde_json::to_value(c.source)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            tempo_bpm: a.rhythm.tempo_bpm.map(|t| (t * 10.0).round() / 10.0),
+            beats_per_bar: a.rhythm.beats_per_bar,
+            beats: a.rhythm.beat_count,
+            ts,
+        }
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// One Home Assistant discovery message: (topic, JSON payload).
+pub fn discovery(
+    discovery_prefix: &str,
+    device_id: &str,
+    prefix: &str,
+) -> Vec<(String, serde_json::Value)> {
+    let device = serde_json::json!({
+        "identifiers": [format!("necken_{device_id}")],
+        "name": format!("necken {device_id}"),
+        "manufacturer": "necken",
+        "model": "neckend",
+        "sw_version": env!("CARGO_PKG_VERSION"),
+    });
+    let common = |name: &str, key: &str| {
+        serde_json::json!({
+            "name": name,
+            "unique_id": format!("necken_{device_id}_{key}"),
+            "object_id": format!("necken_{device_id}_{key}"),
+            "state_topic": format!("{prefix}{}", topic::STYLE),
+            "availability_topic": format!("{prefix}{}", topic::STATUS),
+            "payload_available": "online",
+            "payload_not_available": "offline",
+            "device": device,
+        })
+    };
+    let mut style = common("Dance style", "style");
+    style["value_template"] = "{{ value_json.style if value_json.style else 'none' }}".into();
+    style["json_attributes_topic"] = format!("{prefix}{}", topic::STYLE).into();
+    style["icon"] = "mdi:dance-ballroom".into();
+    let mut tempo = common("Tempo", "tempo");
+    tempo["value_template"] =
+        "{{ value_json.tempo_bpm | round(1) if value_json.tempo_bpm is not none else None }}"
+            .into();
+    tempo["unit_of_measurement"] = "BPM".into();
+    tempo["state_class"] = "measurement".into();
+    tempo["icon"] = "mdi:metronome".into();
+    let mut confidence = common("Style confidence", "confidence");
+    confidence["value_template"] = "{{ (value_json.confidence * 100) | round(0) }}".into();
+    confidence["unit_of_measurement"] = "%".into();
+    confidence["state_class"] = "measurement".into();
+    let mut music = common("Music playing", "music");
+    music["value_template"] = "{{ 'ON' if value_json.music else 'OFF' }}".into();
+    music["device_class"] = "sound".into();
+    let at = |component: &str, key: &str| {
+        format!("{discovery_prefix}/{component}/{device_id}/{key}/config")
+    };
+    vec![
+        (at("sensor", "style"), style),
+        (at("sensor", "tempo"), tempo),
+        (at("sensor", "confidence"), confidence),
+        (at("binary_sensor", "music"), music),
+    ]
+}
