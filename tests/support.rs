@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "mqtt_support.rs"]
+pub mod mqtt;
+
 /// `../shared/corpus/dev` relative to the workspace root.
 pub fn corpus_dev() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")

@@ -25,14 +25,14 @@ pub struct CaptureCounters {
 
 /// Builds the audio callback: interleaved `channels` samples in, mono into the ring.
 /// Separate from the stream so a test can run it under a counting allocator.
-pub fn mono_into_ring<T: cpal::Sample + Copy>(
+pub fn mono_into_ring<T>(
     mut producer: Producer<f32>,
     channels: usize,
     counters: Arc<CaptureCounters>,
 ) -> impl FnMut(&[T]) + Send + 'static
 where
+    T: cpal::Sample + Copy + Send + 'static,
     f32: cpal::FromSample<T>,
-    T: Send + 'static,
 {
     let scale = 1.0 / channels as f32;
     move |data: &[T]| {

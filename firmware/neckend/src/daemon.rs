@@ -136,6 +136,9 @@ pub fn load_head(c: &Config) -> Result<Option<Arc<StyleHead>>, String> {
     Ok(Some(Arc::new(head)))
 }
 
+/// What SIGHUP runs: re-reads the configuration and the style head into the running state.
+type Reload<'a> = dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings) + 'a;
+
 fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -438,7 +441,7 @@ fn run_live(
     stop: &AtomicBool,
     reload: &AtomicBool,
     out: &mut Outputs,
-    do_reload: &mut dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings),
+    do_reload: &mut Reload,
 ) -> Result<(), String> {
     use crate::engine::{Engine, SourceInfo};
     let mut capture = crate::capture::open(&config.audio)?;
@@ -508,7 +511,7 @@ fn run_live(
     _stop: &AtomicBool,
     _reload: &AtomicBool,
     _out: &mut Outputs,
-    _do_reload: &mut dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings),
+    _do_reload: &mut Reload,
 ) -> Result<(), String> {
     Err("this neckend was built without the `live` feature: use --input or --watch".into())
 }

@@ -268,13 +268,12 @@ impl Worker {
                     self.send_discovery();
                 }
             }
-            Event::Incoming(Packet::Publish(p)) => {
+            Event::Incoming(Packet::Publish(p))
                 if p.topic == format!("{}/status", self.settings.discovery_prefix)
-                    && p.payload.as_ref() == b"online"
-                {
-                    log::info!("Home Assistant is back: re-sending discovery");
-                    self.send_discovery();
-                }
+                    && p.payload.as_ref() == b"online" =>
+            {
+                log::info!("Home Assistant is back: re-sending discovery");
+                self.send_discovery();
             }
             Event::Outgoing(Outgoing::Publish(pkid)) if pkid != 0 => {
                 if let Some((_, id @ None)) = &mut self.in_flight {

@@ -100,7 +100,7 @@ mod tests {
         let off = run(&mut d, 0.0, 6.0);
         assert_eq!(off.len(), 1);
         assert_eq!(off[0].1, MusicChange::Stopped);
-        assert!(d.playing() == false);
+        assert!(!d.playing());
     }
 
     #[test]
