@@ -9,7 +9,7 @@ use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd};
 use necken_rhythm::ANALYSIS_RATE;
 
 use crate::pipeline::SourceFacts;
-use crate::resample::StreamResampler;
+use crate::resample::{StreamResampler, FILE_CHUNK, LIVE_CHUNK};
 use crate::stats::SourceStats;
 
 /// A stream of audio turned into frames as it arrives.
@@ -26,15 +26,25 @@ pub struct FrameStream {
 }
 
 impl FrameStream {
-    /// A stream of `channels` interleaved channels at `sample_rate` Hz.
+    /// A stream of `channels` interleaved channels at `sample_rate` Hz, for whole files.
     pub fn new(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
+        FrameStream::with_chunk(sample_rate, channels, FILE_CHUNK)
+    }
+
+    /// The same for live audio: frames come out sooner after their samples arrive (a smaller
+    /// resampler chunk), at a slightly higher CPU cost.
+    pub fn live(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
+        FrameStream::with_chunk(sample_rate, channels, LIVE_CHUNK)
+    }
+
+    fn with_chunk(sample_rate: u32, channels: usize, chunk: usize) -> Result<FrameStream, String> {
         if sample_rate == 0 || channels == 0 {
             return Err(format!(
                 "unusable stream format: {sample_rate} Hz, {channels} channel(s)"
             ));
         }
         let resampler = (sample_rate != ANALYSIS_RATE)
-            .then(|| StreamResampler::new(sample_rate, ANALYSIS_RATE))
+            .then(|| StreamResampler::new(sample_rate, ANALYSIS_RATE, chunk))
             .transpose()?;
         Ok(FrameStream {
             rate: sample_rate,

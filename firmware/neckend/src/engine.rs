@@ -192,7 +192,7 @@ impl Engine {
         sample_rate: u32,
         channels: usize,
     ) -> Result<Engine, String> {
-        let stream = FrameStream::new(sample_rate, channels)?;
+        let stream = FrameStream::live(sample_rate, channels)?;
         let mut engine = Engine {
             options: AnalysisOptions::new(settings.profile),
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),

@@ -1,3 +1,4 @@
+#![cfg(feature = "live")]
 //! The audio callback must not touch the heap: a counting global allocator proves that the
 //! callback built for the capture stream allocates nothing per call, for f32 and i16 input,
 //! with the ring filling up (overrun path) as well as draining.
