@@ -134,7 +134,7 @@ pub struct Segment {
 /// What the engine reports.
 #[derive(Clone, Debug)]
 pub enum EngineEvent {
-    /// A beat (only while music plays).
+    /// A beat (only while music sounds).
     Beat(BeatInfo),
     /// Music started or stopped.
     Music {
@@ -311,7 +311,8 @@ impl Engine {
             }
             None => {}
         }
-        if let (Some(b), true) = (beat, self.music.playing()) {
+        // No beats in the silence after a piece: the tracker would go on beating there.
+        if let (Some(b), true) = (beat, self.music.sounding()) {
             if b.number == 1 {
                 self.bar += 1;
             }
@@ -486,5 +487,153 @@ fn window_facts(window: &[FrameFeatures]) -> SourceFacts {
         rms: mean_square.sqrt() as f32,
         zcr: 0.0,
         fingerprint: [0; 8],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 16 kHz "music": clicks at `bpm`, an accented (louder, lower) click on every `meter`th
+    /// beat, over a quiet tone whose pitch changes at each bar line.
+    fn clicks(seconds: f32, bpm: f32, meter: usize) -> Vec<f32> {
+        let rate = ANALYSIS_RATE as f32;
+        let period = (60.0 / bpm * rate) as usize;
+        let notes = [220.0, 277.2, 329.6, 246.9];
+        (0..(seconds * rate) as usize)
+            .map(|i| {
+                let beat = i / period;
+                let t = (i % period) as f32 / rate;
+                let note = notes[(beat / meter) % notes.len()];
+                let tone = (std::f32::consts::TAU * note * i as f32 / rate).sin() * 0.05;
+                let (freq, amp) = if beat % meter == 0 {
+                    (200.0, 0.8)
+                } else {
+                    (1000.0, 0.4)
+                };
+                tone + if t < 0.03 {
+                    (std::f32::consts::TAU * freq * t).sin() * amp * (1.0 - t / 0.03)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    fn settings() -> EngineSettings {
+        let mut c = Config::default();
+        c.segments.min_s = 10.0;
+        EngineSettings::from_config(&c)
+    }
+
+    fn run(engine: &mut Engine, audio: &[f32], events: &mut Vec<EngineEvent>) {
+        for chunk in audio.chunks(160) {
+            engine.push(chunk, &mut |e| events.push(e));
+        }
+    }
+
+    #[test]
+    fn live_audio_is_cut_at_silences_into_tracks_with_beats_and_music_events() {
+        let source = SourceInfo {
+            name: "live:test".into(),
+            file: None,
+        };
+        let mut engine = Engine::new(settings(), None, source, ANALYSIS_RATE, 1).unwrap();
+        let mut events = Vec::new();
+        let silence = vec![0f32; ANALYSIS_RATE as usize * 6];
+        run(&mut engine, &silence[..ANALYSIS_RATE as usize], &mut events);
+        run(&mut engine, &clicks(25.0, 120.0, 3), &mut events);
+        run(&mut engine, &silence, &mut events);
+        run(&mut engine, &clicks(25.0, 90.0, 2), &mut events);
+        // A blip shorter than the minimum segment: no track.
+        run(&mut engine, &silence, &mut events);
+        run(&mut engine, &clicks(3.0, 100.0, 2), &mut events);
+        engine.finish(&mut |e| events.push(e));
+
+        let music: Vec<bool> = events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Music { playing, .. } => Some(*playing),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(music, [true, false, true, false, true, false]);
+        let segments: Vec<&Segment> = events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Segment(s) => Some(s.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(segments.len(), 2, "two tunes stored, the blip not");
+        let tempi: Vec<f32> = segments
+            .iter()
+            .map(|s| s.artifacts.rhythm.tempo_bpm.unwrap())
+            .collect();
+        assert!(
+            (tempi[0] - 120.0).abs() < 2.0 && (tempi[1] - 90.0).abs() < 2.0,
+            "{tempi:?}"
+        );
+        assert!(
+            (segments[0].start_s - 1.0).abs() < 1.0,
+            "{}",
+            segments[0].start_s
+        );
+        assert_ne!(segments[0].id, segments[1].id);
+        assert_eq!(segments[0].name, "live:test#1");
+        let duration = segments[0]
+            .artifacts
+            .audio_stats
+            .as_ref()
+            .unwrap()
+            .duration_s;
+        assert!((25.0..=31.0).contains(&duration), "{duration}");
+        // Beats while the first tune plays, about two per second, none in the silences.
+        let beats: Vec<&BeatInfo> = events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Beat(b) => Some(b),
+                _ => None,
+            })
+            .collect();
+        let first: Vec<_> = beats.iter().filter(|b| b.time_s < 27.0).collect();
+        assert!((40..=52).contains(&first.len()), "{} beats", first.len());
+        assert!(beats.iter().all(|b| !(27.0..31.0).contains(&b.time_s)));
+    }
+
+    #[test]
+    fn a_file_is_one_track_with_its_content_id_whatever_its_silences() {
+        let id = TrackId([7; 16]);
+        let source = SourceInfo {
+            name: "a.wav".into(),
+            file: Some((id, Tags::default())),
+        };
+        let mut engine = Engine::new(settings(), None, source, ANALYSIS_RATE, 1).unwrap();
+        let mut events = Vec::new();
+        run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+        run(
+            &mut engine,
+            &vec![0f32; ANALYSIS_RATE as usize * 6],
+            &mut events,
+        );
+        run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+        engine.finish(&mut |e| events.push(e));
+        let segments: Vec<&Segment> = events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Segment(s) => Some(s.as_ref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0].id, id);
+        assert_eq!(segments[0].name, "a.wav");
+        let d = segments[0]
+            .artifacts
+            .audio_stats
+            .as_ref()
+            .unwrap()
+            .duration_s;
+        assert!((d - 36.0).abs() < 0.1, "{d}");
     }
 }

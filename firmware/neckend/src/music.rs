@@ -50,6 +50,12 @@ impl MusicDetector {
         self.playing
     }
 
+    /// True while music plays and the last second was above the threshold (false during the
+    /// silence that ends a piece, before `hold` has passed).
+    pub fn sounding(&self) -> bool {
+        self.playing && self.below == 0
+    }
+
     /// Takes one frame's mean-square energy.
     pub fn push(&mut self, energy: f32) -> Option<MusicChange> {
         self.sum += energy as f64 - self.ring[self.next] as f64;
