@@ -506,7 +506,7 @@ mod tests {
                 let t = (i % period) as f32 / rate;
                 let note = notes[(beat / meter) % notes.len()];
                 let tone = (std::f32::consts::TAU * note * i as f32 / rate).sin() * 0.05;
-                let (freq, amp) = if beat % meter == 0 {
+                let (freq, amp) = if beat.is_multiple_of(meter) {
                     (200.0, 0.8)
                 } else {
                     (1000.0, 0.4)
