@@ -12,7 +12,10 @@ BIN=${1:-target/release/neckend}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mapfile -t CLIPS < <(ls ../shared/corpus/dev/*.ogg | head -18)
-sox "${CLIPS[@]}" -r 48000 -c 1 "$WORK/ten.wav" trim 0 600
+for i in "${!CLIPS[@]}"; do
+    sox "${CLIPS[$i]}" -r 48000 -c 1 "$WORK/part$(printf %02d "$i").wav"
+done
+sox "$WORK"/part*.wav "$WORK/ten.wav" trim 0 600
 AUDIO=$(soxi -D "$WORK/ten.wav")
 echo "| board | window / every | CPU s per audio s | peak RSS | budget |"
 echo "| --- | --- | --- | --- | --- |"

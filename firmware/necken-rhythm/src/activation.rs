@@ -55,24 +55,16 @@ const LOW_SCALE_FLOOR: f32 = 0.03;
 const HARMONIC_WINDOW: usize = 25;
 
 /// 1 − cosine between the mean pitch-class profiles of the windows before and after each
-/// frame, scaled to 0..=1 by its 98th percentile. Each frame's profile is unit length, so it
-/// is weighted by the frame's amplitude: otherwise the near-random profiles of quiet frames
-/// (gaps between notes, noise) count as much as the notes and make "changes" in the gaps.
-/// For the same reason the change is scaled down where either window is much quieter than the
-/// piece's loud windows (below a tenth of the 90th percentile of window amplitudes, −20 dB):
-/// near-silence says nothing about harmony.
+/// frame, scaled to 0..=1 by its 98th percentile.
 pub fn harmonic_change(frames: &[FrameFeatures]) -> Vec<f32> {
     let n = frames.len();
     let mut prefix = vec![[0f32; 12]; n + 1];
-    let mut weights = vec![0f32; n + 1];
     for (t, f) in frames.iter().enumerate() {
         let mut next = prefix[t];
-        let weight = f.energy.max(0.0).sqrt();
         for (p, c) in next.iter_mut().zip(&f.chroma) {
-            *p += c * weight;
+            *p += c;
         }
         prefix[t + 1] = next;
-        weights[t + 1] = weights[t] + weight;
     }
     let window_sum = |a: usize, b: usize| {
         let mut v = prefix[b];
@@ -81,12 +73,6 @@ pub fn harmonic_change(frames: &[FrameFeatures]) -> Vec<f32> {
         }
         v
     };
-    let mut typical: Vec<f32> = (0..n)
-        .step_by(HARMONIC_WINDOW)
-        .map(|t| weights[(t + HARMONIC_WINDOW).min(n)] - weights[t])
-        .collect();
-    typical.sort_by(|a, b| a.total_cmp(b));
-    let quiet = typical.get(typical.len() * 9 / 10).copied().unwrap_or(0.0) * 0.1;
     let raw: Vec<f32> = (0..n)
         .map(|t| {
             let before = window_sum(t.saturating_sub(HARMONIC_WINDOW), t);
@@ -94,13 +80,10 @@ pub fn harmonic_change(frames: &[FrameFeatures]) -> Vec<f32> {
             let dot: f32 = before.iter().zip(&after).map(|(a, b)| a * b).sum();
             let na = before.iter().map(|x| x * x).sum::<f32>().sqrt();
             let nb = after.iter().map(|x| x * x).sum::<f32>().sqrt();
-            let lo = t.saturating_sub(HARMONIC_WINDOW);
-            let hi = (t + HARMONIC_WINDOW).min(n);
-            let (wa, wb) = (weights[t] - weights[lo], weights[hi] - weights[t]);
-            if na < 1e-9 || nb < 1e-9 {
+            if na < 1e-6 || nb < 1e-6 {
                 0.0
             } else {
-                (1.0 - dot / (na * nb)).max(0.0) * (wa.min(wb) / quiet.max(1e-9)).min(1.0)
+                (1.0 - dot / (na * nb)).max(0.0)
             }
         })
         .collect();
