@@ -19,4 +19,4 @@ rm -rf "$work/train.sled"
     --labels "$work/train1/labels.csv" --labels "$work/train2/labels.csv" \
     --out "$here/models/style-head-v1.nkhead" --id necken-style-head-v1 \
     --trained-on "720 clips rendered by ../shared/corpus/tools/make_train.py (seed 1: 40 per style; seed 2: 50 per style), analyzed without neural models"
-(cd "$here/models" && sha256sum style-head-v1.nkhead > SHA256SUMS)
+"$here/scripts/models/update_manifest.sh" style-head-v1.nkhead

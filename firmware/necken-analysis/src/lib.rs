@@ -51,12 +51,20 @@ impl AnalysisError {
 pub fn file_frames(
     path: &std::path::Path,
 ) -> Result<Vec<necken_rhythm::frontend::FrameFeatures>, AnalysisError> {
-    pipeline::file_frames(path)
+    pipeline::file_frames(path, false)
+}
+
+/// The same frames carrying every log band magnitude (input of the neural activation models).
+pub fn file_frames_with_bands(
+    path: &std::path::Path,
+) -> Result<Vec<necken_rhythm::frontend::FrameFeatures>, AnalysisError> {
+    pipeline::file_frames(path, true)
 }
 
 /// Frame-wise activations of a file (for diagnostics and the model-training scripts).
 pub fn file_activations(
     path: &std::path::Path,
 ) -> Result<necken_rhythm::activation::Activations, AnalysisError> {
-    pipeline::file_frames(path).map(|f| necken_rhythm::activation::Activations::from_frames(&f))
+    pipeline::file_frames(path, false)
+        .map(|f| necken_rhythm::activation::Activations::from_frames(&f))
 }

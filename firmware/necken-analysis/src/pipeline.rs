@@ -75,6 +75,7 @@ pub struct Analysis {
 struct PipelineSink {
     stream: Option<FrameStream>,
     frames: Vec<FrameFeatures>,
+    bands: bool,
 }
 
 impl PipelineSink {
@@ -82,6 +83,7 @@ impl PipelineSink {
         PipelineSink {
             stream: None,
             frames: Vec::new(),
+            bands: false,
         }
     }
 
@@ -95,7 +97,12 @@ impl PipelineSink {
 
 impl AudioSink for PipelineSink {
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
-        self.stream = Some(FrameStream::new(sample_rate, channels)?);
+        let stream = FrameStream::new(sample_rate, channels)?;
+        self.stream = Some(if self.bands {
+            stream.with_bands()
+        } else {
+            stream
+        });
         Ok(())
     }
 
@@ -133,8 +140,9 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
 }
 
 /// Decodes a file into front-end frames only.
-pub(crate) fn file_frames(path: &Path) -> Result<Vec<FrameFeatures>, AnalysisError> {
+pub(crate) fn file_frames(path: &Path, bands: bool) -> Result<Vec<FrameFeatures>, AnalysisError> {
     let mut sink = PipelineSink::new();
+    sink.bands = bands;
     decode_file(path, &mut sink)?;
     sink.finish();
     Ok(sink.frames)

@@ -59,6 +59,12 @@ impl FrameStream {
         })
     }
 
+    /// Frames will carry every log band magnitude (training data for the neural models).
+    pub fn with_bands(mut self) -> FrameStream {
+        self.frontend = SpectralFrontEnd::new().with_bands();
+        self
+    }
+
     /// Source sample rate, Hz.
     pub fn sample_rate(&self) -> u32 {
         self.rate

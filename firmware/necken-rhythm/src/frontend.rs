@@ -36,6 +36,9 @@ pub struct FrameFeatures {
     /// Pitch-class profile (FFT bins from 60 Hz to 2 kHz, log magnitudes), unit length (zero
     /// when silent).
     pub chroma: [f32; 12],
+    /// Every log band magnitude, only from a front end built [`SpectralFrontEnd::with_bands`]
+    /// (the input of the neural activation models; not kept otherwise, it is 0.3 KB a frame).
+    pub bands: Option<Box<[f32]>>,
 }
 
 /// Triangular filter over FFT bins.
@@ -61,6 +64,7 @@ pub struct SpectralFrontEnd {
     frames_out: usize,
     /// (FFT bin, pitch class) of the bins in the chroma range.
     chroma_bins: Vec<(usize, u8)>,
+    keep_bands: bool,
 }
 
 impl Default for SpectralFrontEnd {
@@ -105,7 +109,14 @@ impl SpectralFrontEnd {
             history: vec![vec![0.0; band_count]; FLUX_LAG + 1],
             mags: vec![0.0; FRAME / 2 + 1],
             frames_out: 0,
+            keep_bands: false,
         }
+    }
+
+    /// A front end whose frames also carry all log band magnitudes.
+    pub fn with_bands(mut self) -> SpectralFrontEnd {
+        self.keep_bands = true;
+        self
     }
 
     /// Number of bands in the filterbank.
@@ -191,6 +202,7 @@ impl SpectralFrontEnd {
                 *c /= norm;
             }
         }
+        let bands = self.keep_bands.then(|| logbands.clone().into_boxed_slice());
         self.history[slot] = logbands;
         self.frames_out += 1;
         FrameFeatures {
@@ -199,6 +211,7 @@ impl SpectralFrontEnd {
             energy,
             coarse,
             chroma,
+            bands,
         }
     }
 }

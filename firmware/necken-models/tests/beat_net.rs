@@ -1,0 +1,99 @@
+//! The beat network as the product runs it (Rust front end → tract) against the training
+//! framework (PyTorch on the same clip's bands, committed reference), and the manifest check.
+
+use std::path::{Path, PathBuf};
+
+use necken_models::{BeatNet, ModelError};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+#[test]
+fn rust_front_end_and_tract_match_pytorch_on_the_demo_clip() {
+    let net = BeatNet::load(&root().join("models/beat-tcn-v1.onnx")).unwrap();
+    let clip = root().join("tests/fixtures/demo/demo_polska.ogg");
+    let frames = necken_analysis::file_frames_with_bands(&clip).unwrap();
+    let bands: Vec<f32> = frames
+        .iter()
+        .flat_map(|f| f.bands.as_deref().unwrap().iter().copied())
+        .collect();
+    let ours = net.activations(&bands).unwrap();
+    let reference: Vec<f32> =
+        std::fs::read(root().join("tests/fixtures/demo/demo_polska.beat-tcn-v1.act"))
+            .unwrap()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+    assert_eq!(ours.len() * 2, reference.len(), "frame count");
+    for k in 0..2 {
+        let a: Vec<f32> = ours.iter().map(|v| v[k]).collect();
+        let b: Vec<f32> = reference.iter().skip(k).step_by(2).copied().collect();
+        let c = cosine(&a, &b);
+        assert!(c >= 0.99, "output {k}: cosine {c:.5}");
+        let max_diff = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(max_diff < 1e-3, "output {k}: max difference {max_diff}");
+    }
+    // And the activation is about beats: it peaks near the annotated ones.
+    let truth: Vec<usize> =
+        std::fs::read_to_string(root().join("tests/fixtures/demo/demo_polska.beats"))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|t| (t * 100.0).round() as usize)
+            .collect();
+    let near: f32 = truth
+        .iter()
+        .filter(|&&f| f + 2 < ours.len())
+        .map(|&f| {
+            (f.saturating_sub(2)..=f + 2)
+                .map(|i| ours[i][0])
+                .fold(0f32, f32::max)
+        })
+        .sum::<f32>()
+        / truth.len() as f32;
+    let mean: f32 = ours.iter().map(|v| v[0]).sum::<f32>() / ours.len() as f32;
+    assert!(
+        near > 4.0 * mean,
+        "beat activation near beats {near:.3} vs mean {mean:.3}"
+    );
+}
+
+#[test]
+fn a_missing_truncated_or_unlisted_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(root().join("models/beat-tcn-v1.onnx")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("models/SHA256SUMS")).unwrap();
+    std::fs::write(dir.path().join("SHA256SUMS"), &manifest).unwrap();
+    let path = dir.path().join("beat-tcn-v1.onnx");
+
+    let e = BeatNet::load(&path).err().expect("missing file");
+    assert!(
+        matches!(e, ModelError::Unreadable { .. }) && e.to_string().contains("beat-tcn-v1.onnx"),
+        "{e}"
+    );
+
+    std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+    let e = BeatNet::load(&path).err().expect("truncated file");
+    assert!(matches!(e, ModelError::Mismatch { .. }), "{e}");
+    assert!(e.to_string().contains("does not match"), "{e}");
+
+    let other = dir.path().join("renamed.onnx");
+    std::fs::write(&other, &good).unwrap();
+    let e = BeatNet::load(&other).err().expect("unlisted file");
+    assert!(e.to_string().contains("not listed"), "{e}");
+
+    std::fs::write(&path, &good).unwrap();
+    assert!(BeatNet::load(&path).is_ok());
+}
