@@ -61,16 +61,7 @@ fn main() {
         }
     };
     std::fs::create_dir_all(&out).expect("output folder");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("clip folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["ogg", "flac", "mp3", "wav"].contains(&e))
-        })
-        .collect();
-    files.sort();
+    let files = necken_analysis::audio_files_in(dir.as_ref(), false).expect("clip folder");
     for path in files {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let target = Path::new(&out).join(format!("{stem}.bands"));

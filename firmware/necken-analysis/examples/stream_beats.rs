@@ -15,16 +15,7 @@ fn main() {
         }
     };
     std::fs::create_dir_all(&out).expect("output folder");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("clip folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["ogg", "flac", "mp3", "wav"].contains(&e))
-        })
-        .collect();
-    files.sort();
+    let files = necken_analysis::audio_files_in(dir.as_ref(), false).expect("clip folder");
     let mut tracker_time = 0.0;
     let mut audio_time = 0.0;
     for path in files {

@@ -20,16 +20,7 @@ fn main() {
         .map_or(1.0, |s| s.parse().expect("NN_SHARE is a number"));
     std::fs::create_dir_all(out).expect("output folder");
     let tracker = BarPointerTracker::new(TrackerConfig::default());
-    let mut files: Vec<_> = std::fs::read_dir(clips)
-        .expect("clip folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["ogg", "flac", "mp3", "wav"].contains(&e))
-        })
-        .collect();
-    files.sort();
+    let files = necken_analysis::audio_files_in(clips.as_ref(), false).expect("clip folder");
     for path in files {
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         let act_path = std::path::Path::new(acts).join(format!("{stem}.act"));

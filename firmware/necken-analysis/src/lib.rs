@@ -14,12 +14,14 @@
 #![warn(missing_docs)]
 
 mod decode;
+mod files;
 mod pipeline;
 mod resample;
 mod stats;
 mod stream;
 
 pub use decode::{decode_file, AudioSink, DecodeInfo};
+pub use files::{audio_files_in, is_audio_file, AUDIO_EXTENSIONS};
 pub use pipeline::{
     analyze_file, analyze_frames, analyze_samples, Analysis, AnalysisOptions, SourceFacts,
     StageTimes,

@@ -22,16 +22,7 @@ fn main() {
     let share: f32 = args.get(3).map_or(1.0, |s| s.parse().expect("NN_SHARE"));
     std::fs::create_dir_all(&args[2]).expect("output folder");
     let tracker = BarPointerTracker::new(TrackerConfig::default());
-    let mut files: Vec<_> = std::fs::read_dir(&args[1])
-        .expect("clip folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ["ogg", "flac", "mp3", "wav"].contains(&e))
-        })
-        .collect();
-    files.sort();
+    let files = necken_analysis::audio_files_in(args[1].as_ref(), false).expect("clip folder");
     let (mut net_time, mut audio) = (0.0, 0.0);
     for path in files {
         let frames = necken_analysis::file_frames_with_bands(&path).expect("decodable clip");

@@ -526,6 +526,16 @@ mod tests {
         EngineSettings::from_config(&c)
     }
 
+    fn segments_of(events: &[EngineEvent]) -> Vec<&Segment> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Segment(s) => Some(s.as_ref()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn run(engine: &mut Engine, audio: &[f32], events: &mut Vec<EngineEvent>) {
         for chunk in audio.chunks(160) {
             engine.push(chunk, &mut |e| events.push(e));
@@ -558,13 +568,7 @@ mod tests {
             })
             .collect();
         assert_eq!(music, [true, false, true, false, true, false]);
-        let segments: Vec<&Segment> = events
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Segment(s) => Some(s.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let segments = segments_of(&events);
         assert_eq!(segments.len(), 2, "two tunes stored, the blip not");
         let tempi: Vec<f32> = segments
             .iter()
@@ -618,13 +622,7 @@ mod tests {
         );
         run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
         engine.finish(&mut |e| events.push(e));
-        let segments: Vec<&Segment> = events
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Segment(s) => Some(s.as_ref()),
-                _ => None,
-            })
-            .collect();
+        let segments = segments_of(&events);
         assert_eq!(segments.len(), 1);
         assert_eq!(segments[0].id, id);
         assert_eq!(segments[0].name, "a.wav");

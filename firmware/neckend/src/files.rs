@@ -13,11 +13,6 @@ use necken_store::TrackId;
 
 use crate::engine::{Engine, EngineEvent, EngineSettings, SourceInfo};
 
-/// Extensions taken from folders.
-pub const AUDIO_EXTENSIONS: [&str; 9] = [
-    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "mkv",
-];
-
 /// How fast to read.
 #[derive(Clone, Copy, Debug)]
 pub enum Pacing {
@@ -143,20 +138,10 @@ pub fn run_file(
     Ok(())
 }
 
-/// Audio files directly in `dir` (not recursive), sorted.
+/// Audio files directly in `dir` (not recursive), sorted; the error names the folder.
 pub fn audio_files_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
+    necken_analysis::audio_files_in(dir, false)
+        .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))
 }
 
 /// Remembers which files of a watched folder were handled, by path, size and modification

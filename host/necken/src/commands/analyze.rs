@@ -14,11 +14,6 @@ use serde_json::json;
 use super::reanalyze::load_head;
 use super::{exit_status, CliResult, Context};
 
-/// Extensions taken from directories.
-const AUDIO_EXTENSIONS: [&str; 9] = [
-    "wav", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "mkv",
-];
-
 /// Arguments of `necken analyze`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -199,29 +194,13 @@ fn collect_inputs(inputs: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {
-            walk(p, &mut out).map_err(|e| format!("{}: {e}", p.display()))?;
+            out.extend(
+                necken_analysis::audio_files_in(p, true)
+                    .map_err(|e| format!("{}: {e}", p.display()))?,
+            );
         } else {
             out.push(p.clone());
         }
     }
     Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
