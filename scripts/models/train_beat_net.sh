@@ -2,6 +2,7 @@
 # Reproduces models/beat-tcn-v1.onnx: renders training clips with the corpus generator
 # (never the evaluation tunes; the same seeds as the style head), dumps the Rust front end's
 # log bands, trains the causal TCN with PyTorch on seed 2, validates on seed 1, exports ONNX,
+# quantizes it to int8 (ONNX Runtime static QDQ, calibrated on seed-2 bands),
 # writes the reference activations of the demo clip for the Rust-vs-PyTorch test and updates
 # models/SHA256SUMS. About 25 minutes of training on 2 cores plus rendering.
 # usage: scripts/models/train_beat_net.sh [WORK_DIR]
@@ -25,6 +26,8 @@ mkdir -p "$work/demo" && cp "$here/tests/fixtures/demo/demo_polska.ogg" "$work/d
     --train "$work/bands/train2:$work/train2" --valid "$work/bands/train1:$work/train1" \
     --out "$work/beat-tcn-v1" --steps 2500 --seed 1 \
     --predict "$work/bands/demo" "$work/demo-act"
-cp "$work/beat-tcn-v1.onnx" "$here/models/beat-tcn-v1.onnx"
+"$py" "$here/scripts/models/quantize_beat_net.py" "$work/beat-tcn-v1.onnx" \
+    "$work/beat-tcn-v1-int8.onnx" "$work/bands/train2"
+cp "$work/beat-tcn-v1.onnx" "$work/beat-tcn-v1-int8.onnx" "$here/models/"
 cp "$work/demo-act/demo_polska.act" "$here/tests/fixtures/demo/demo_polska.beat-tcn-v1.act"
-"$here/scripts/models/update_manifest.sh" beat-tcn-v1.onnx
+"$here/scripts/models/update_manifest.sh" beat-tcn-v1.onnx beat-tcn-v1-int8.onnx
