@@ -8,7 +8,9 @@ long after the true beat sounded the event left the daemon:
 where lag_ms is the daemon's own measure (wall clock since the source began minus the beat's
 time). Prints the median, p90 and p95 over all matched beats and the share within 50 ms.
 
-    scripts/beat_latency.py [--clips N] [--speed S] [BINARY]
+    scripts/beat_latency.py [--clips N] [--speed S] [--config BOARD.toml | --no-beat-model] [BINARY]
+
+The beat network runs with the board profile's pulse (default profile: 2 frames).
 """
 import argparse
 import csv
@@ -26,6 +28,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=4, help="clips, one per style in turn")
     ap.add_argument("--speed", type=float, default=1.0)
+    ap.add_argument("--config", help="board profile (its beat_pulse and beat_share)")
+    ap.add_argument("--no-beat-model", action="store_true", help="DSP activations only")
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "target/release/neckend"))
     args = ap.parse_args()
     with open(os.path.join(DEV, "labels.csv")) as f:
@@ -43,6 +47,9 @@ def main():
             events = os.path.join(work, clip + ".jsonl")
             subprocess.run(
                 [args.binary, "--no-mqtt", "--no-model", "--store", os.path.join(work, "s.sled"),
+                 *(["--config", args.config] if args.config else []),
+                 *(["--no-beat-model"] if args.no_beat_model
+                   else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v1.onnx")]),
                  "--force", "--realtime", "--speed", str(args.speed), "--events", events,
                  "--input", os.path.join(DEV, clip)],
                 check=True, stderr=subprocess.DEVNULL)

@@ -9,6 +9,7 @@ out=${1:-/tmp/necken-eval-$(basename "$clips")}; shift || true
 rm -rf "$out"; mkdir -p "$out"
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
+export NECKEN_BEAT_MODEL=${NECKEN_BEAT_MODEL:-$here/models/beat-tcn-v1.onnx}
 "$bin" --store "$out/store" analyze "$clips" "$@" > "$out/analyze.txt"
 "$bin" --store "$out/store" export --format beats --out "$out/beats" 2>/dev/null
 python3 "$here/scripts/score_by_style.py" "$out/beats" "$clips" --json "$out/by_style.json"

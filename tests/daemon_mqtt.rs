@@ -18,6 +18,10 @@ fn model() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/style-head-v1.nkhead")
 }
 
+fn beat_model() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/beat-tcn-v1.onnx")
+}
+
 /// The first dev clip of a style.
 fn clip(style: &str) -> PathBuf {
     let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
@@ -37,6 +41,8 @@ fn neckend(store: &Path, port: u16, extra: &[&str]) -> Child {
         .arg(store)
         .arg("--model")
         .arg(model())
+        .arg("--beat-model")
+        .arg(beat_model())
         .args(["--mqtt-host", "127.0.0.1", "--device-id", DEVICE])
         .arg("--mqtt-port")
         .arg(port.to_string())
@@ -172,6 +178,7 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
         assert!(t["duration_s"].as_f64().unwrap() > 25.0);
         assert!(t["beats"].as_u64().unwrap() > 40);
         assert_eq!(t["decided_by"], "model");
+        assert_eq!(t["models"], serde_json::json!(["beat-tcn-v1"]));
     }
     assert_eq!(tracks[0]["beats_per_bar"], 3, "the polska is ternary");
 

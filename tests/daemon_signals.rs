@@ -38,8 +38,9 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
         std::fs::write(
             &config,
             format!(
-                "name = \"t\"\n[analysis]\nstyle_model = \"{}\"\nwindow_s = {window}\n",
-                model.display()
+                "name = \"t\"\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\nwindow_s = {window}\n",
+                model.display(),
+                model.with_file_name("beat-tcn-v1.onnx").display()
             ),
         )
         .unwrap();
@@ -100,7 +101,7 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
     // A good profile: reloaded.
     write_config(&model, 16);
     signal(child.id(), "-HUP");
-    wait_for(&log, "configuration and style model reloaded");
+    wait_for(&log, "configuration and models reloaded");
 
     signal(child.id(), "-TERM");
     let status = child.wait().unwrap();

@@ -2,6 +2,7 @@
 //! tracking → onsets, dynamics, sections → [`RawArtifacts`].
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::artifact::*;
@@ -9,6 +10,7 @@ use necken_core::classify::Tags;
 use necken_core::features::BEAT_WINDOW_S;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
+use necken_rhythm::learned::{mix_activations, BeatActivationModel, DEFAULT_NET_SHARE};
 use necken_rhythm::onsets::pick_onsets;
 use necken_rhythm::sections::bar_sections;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
@@ -22,22 +24,49 @@ use crate::AnalysisError;
 /// Fewest onsets for which beat tracking is attempted; below it the piece has no beats.
 const MIN_ONSETS: usize = 8;
 
-/// What to keep.
-#[derive(Clone, Debug)]
+/// What to keep, and which models to run.
+#[derive(Clone)]
 pub struct AnalysisOptions {
     /// Artifact profile.
     pub profile: Profile,
     /// Tracker settings.
     pub tracker: TrackerConfig,
+    /// Beat/downbeat network mixed into the tracker's activations. `None` runs the DSP
+    /// activations alone, and the artifacts' provenance then lists no beat model.
+    pub beat_model: Option<Arc<dyn BeatActivationModel>>,
+    /// The network's share of the activations (see [`DEFAULT_NET_SHARE`]).
+    pub net_share: f32,
 }
 
 impl AnalysisOptions {
-    /// Default settings for a profile.
+    /// DSP-only settings for a profile (no model; [`AnalysisOptions::with_beat_model`] adds one).
     pub fn new(profile: Profile) -> AnalysisOptions {
         AnalysisOptions {
             profile,
             tracker: TrackerConfig::default(),
+            beat_model: None,
+            net_share: DEFAULT_NET_SHARE,
         }
+    }
+
+    /// The same settings with a beat network.
+    pub fn with_beat_model(mut self, model: Arc<dyn BeatActivationModel>) -> AnalysisOptions {
+        self.beat_model = Some(model);
+        self
+    }
+}
+
+impl std::fmt::Debug for AnalysisOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalysisOptions")
+            .field("profile", &self.profile)
+            .field("tracker", &self.tracker)
+            .field(
+                "beat_model",
+                &self.beat_model.as_ref().map(|m| m.id().to_string()),
+            )
+            .field("net_share", &self.net_share)
+            .finish()
     }
 }
 
@@ -50,7 +79,9 @@ pub struct StageTimes {
     pub resample: Duration,
     /// FFT, filterbank and flux.
     pub spectrum: Duration,
-    /// Activation normalization.
+    /// The beat network (zero without one).
+    pub network: Duration,
+    /// Activation normalization and mixing.
     pub activation: Duration,
     /// Bar-pointer tracking and beat placement.
     pub tracking: Duration,
@@ -118,6 +149,7 @@ impl AudioSink for PipelineSink {
 pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, AnalysisError> {
     let start = Instant::now();
     let mut sink = PipelineSink::new();
+    sink.bands = options.beat_model.is_some();
     let info = decode_file(path, &mut sink)?;
     sink.finish();
     let decode_total = start.elapsed();
@@ -130,7 +162,23 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
         ..Default::default()
     };
     let source = stream.take_facts();
-    let artifacts = analyze_frames(&sink.frames, &source, options, &mut times);
+    let net = match &options.beat_model {
+        Some(model) => {
+            let t = Instant::now();
+            let mut bands = Vec::with_capacity(sink.frames.len() * 71);
+            for f in &mut sink.frames {
+                bands.extend_from_slice(f.bands.as_deref().unwrap_or(&[]));
+                f.bands = None;
+            }
+            let net = model
+                .activations(&bands)
+                .map_err(|e| AnalysisError::new(path, format!("beat model: {e}")))?;
+            times.network = t.elapsed();
+            Some(net)
+        }
+        None => None,
+    };
+    let artifacts = analyze_frames(&sink.frames, net.as_deref(), &source, options, &mut times);
     Ok(Analysis {
         artifacts,
         tags: info.tags.clone(),
@@ -181,7 +229,7 @@ pub fn analyze_samples(samples_16k: &[f32], options: &AnalysisOptions) -> RawArt
         zcr: stats.zcr(),
         fingerprint: stats.fingerprint(),
     };
-    analyze_frames(&frames, &source, options, &mut StageTimes::default())
+    analyze_frames(&frames, None, &source, options, &mut StageTimes::default())
 }
 
 fn frame_time(f: usize) -> f64 {
@@ -190,18 +238,41 @@ fn frame_time(f: usize) -> f64 {
 
 /// Tracking, onsets, dynamics and sections over front-end frames → raw artifacts. Used for
 /// whole files, for live segments and for the daemon's rolling classification windows.
+///
+/// `net`: the beat network's probabilities for these frames (from `options.beat_model`, run
+/// whole or streamed), mixed into the activations and recorded in the provenance. Onsets stay
+/// the DSP's.
 pub fn analyze_frames(
     frames: &[FrameFeatures],
+    net: Option<&[[f32; 2]]>,
     source: &SourceFacts,
     options: &AnalysisOptions,
     times: &mut StageTimes,
 ) -> RawArtifacts {
     let t = Instant::now();
-    let act = Activations::from_frames(frames);
+    let dsp = Activations::from_frames(frames);
+    let (act, model) = match (net, &options.beat_model) {
+        (Some(net), Some(model)) if net.len() >= frames.len() => (
+            mix_activations(&dsp, net, options.net_share),
+            Some(ModelRef {
+                id: model.id().to_string(),
+                sha256_prefix: model.sha256_prefix(),
+            }),
+        ),
+        (Some(net), _) => {
+            log::error!(
+                "beat network output ignored: {} frames for {} (or no model named)",
+                net.len(),
+                frames.len()
+            );
+            (dsp.clone(), None)
+        }
+        (None, _) => (dsp.clone(), None),
+    };
     times.activation = t.elapsed();
 
     let t = Instant::now();
-    let onset_frames = pick_onsets(&act.beat);
+    let onset_frames = pick_onsets(&dsp.beat);
     let track = if onset_frames.len() >= MIN_ONSETS {
         BarPointerTracker::new(options.tracker.clone()).track(&act)
     } else {
@@ -304,7 +375,7 @@ pub fn analyze_frames(
         structure: if standard { structure } else { None },
         provenance: Provenance {
             analyzer: concat!("necken ", env!("CARGO_PKG_VERSION")).into(),
-            models: Vec::new(),
+            models: model.into_iter().collect(),
             source_sample_rate_hz: source.sample_rate,
             analysis_sample_rate_hz: ANALYSIS_RATE,
             frame_rate_hz: FRAME_RATE,

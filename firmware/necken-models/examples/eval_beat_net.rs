@@ -1,16 +1,21 @@
 //! Runs the beat network with tract on every clip of a folder, feeds its activations (alone or
 //! mixed with the DSP ones) to the offline bar-pointer tracker and writes `<stem>.beats` for
 //! the scorer; prints the network's CPU time per audio second.
-//! usage: eval_beat_net MODEL.onnx CLIP_DIR OUT_DIR [NN_SHARE]
+//! With `--streaming` the causal streaming tracker (the daemon's) takes the frames one by one
+//! instead of the offline tracker.
+//! usage: eval_beat_net MODEL.onnx CLIP_DIR OUT_DIR [NN_SHARE] [--streaming]
 use std::time::Instant;
 
 use necken_models::BeatNet;
 use necken_rhythm::activation::Activations;
+use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
 use necken_rhythm::FRAME_RATE;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let streaming = args.iter().any(|a| a == "--streaming");
+    args.retain(|a| a != "--streaming");
     if args.len() < 3 {
         eprintln!("usage: eval_beat_net MODEL.onnx CLIP_DIR OUT_DIR [NN_SHARE]");
         std::process::exit(2);
@@ -34,6 +39,18 @@ fn main() {
         let nn = net.activations(&bands).expect("inference");
         net_time += t.elapsed().as_secs_f64();
         audio += frames.len() as f64 / FRAME_RATE as f64;
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if streaming {
+            let mut tracker = StreamingTracker::new(TrackerConfig::default());
+            let text: String = frames
+                .iter()
+                .zip(&nn)
+                .filter_map(|(f, &n)| tracker.push_mixed(f, n, share))
+                .map(|b| format!("{:.3}\t{}\n", b.frame as f32 / FRAME_RATE, b.number))
+                .collect();
+            std::fs::write(format!("{}/{stem}.beats", args[2]), text).expect("write beats");
+            continue;
+        }
         let dsp = Activations::from_frames(&frames);
         let n = dsp.len().min(nn.len());
         let mix = |d: f32, k: f32| share * k + (1.0 - share) * d;
@@ -49,7 +66,6 @@ fn main() {
             .zip(&r.beat_numbers)
             .map(|(&f, &k)| format!("{:.3}\t{k}\n", f as f32 / FRAME_RATE))
             .collect();
-        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         std::fs::write(format!("{}/{stem}.beats", args[2]), text).expect("write beats");
     }
     eprintln!(

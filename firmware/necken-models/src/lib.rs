@@ -12,8 +12,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
+use tract_pulse::internal::{PulsedModel, PulsedModelExt};
 
 /// A model that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +50,11 @@ pub enum ModelError {
 
 /// Reads `path` and checks it against `SHA256SUMS` in its folder; returns the bytes.
 pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
+    verified(path).map(|(bytes, _)| bytes)
+}
+
+/// [`verified_bytes`] and the file's SHA-256.
+fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
     let unreadable = |problem: String| ModelError::Unreadable {
         path: path.to_path_buf(),
         problem,
@@ -66,10 +73,8 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
         .find(|(_, file)| file.trim() == name)
         .map(|(hash, _)| hash.trim().to_ascii_lowercase())
         .ok_or_else(|| unreadable(format!("not listed in {}", manifest_path.display())))?;
-    let actual: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     if actual != expected {
         return Err(ModelError::Mismatch {
             path: path.to_path_buf(),
@@ -77,14 +82,19 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
             actual,
         });
     }
-    Ok(bytes)
+    Ok((bytes, digest))
 }
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
     plan: Arc<TypedRunnableModel>,
+    /// The decluttered graph with its symbolic frame axis, kept to make streams from.
+    typed: TypedModel,
     bands: usize,
     path: PathBuf,
+    id: String,
+    sha256_prefix: [u8; 8],
+    pulse: usize,
 }
 
 impl BeatNet {
@@ -93,23 +103,87 @@ impl BeatNet {
 
     /// Loads and checks the model.
     pub fn load(path: &Path) -> Result<BeatNet, ModelError> {
-        let bytes = verified_bytes(path)?;
+        let (bytes, digest) = verified(path)?;
         let invalid = |e: TractError| ModelError::Invalid {
             path: path.to_path_buf(),
             problem: format!("{e:#}"),
         };
-        let model = tract_onnx::onnx()
+        let typed = tract_onnx::onnx()
             .model_for_read(&mut bytes.as_slice())
+            .and_then(|m| m.into_typed())
+            .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
-        let plan = model
+        let plan = typed
+            .clone()
             .into_optimized()
-            .map_err(invalid)?
-            .into_runnable()
+            .and_then(|m| m.into_runnable())
             .map_err(invalid)?;
+        let id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut sha256_prefix = [0u8; 8];
+        sha256_prefix.copy_from_slice(&digest[..8]);
         Ok(BeatNet {
             plan,
+            typed,
             bands: Self::BANDS,
             path: path.to_path_buf(),
+            id,
+            sha256_prefix,
+            pulse: Self::DEFAULT_PULSE,
+        })
+    }
+
+    /// Frames per streamed inference unless [`BeatNet::with_pulse`] says otherwise.
+    pub const DEFAULT_PULSE: usize = 2;
+
+    /// Sets the frames per inference of streams made from now on: 1 gives each frame's
+    /// probabilities as soon as it arrives; larger pulses cost less CPU per second (tract's
+    /// per-call overhead dominates at this model size) but hold frames back up to `pulse − 1`
+    /// frames.
+    pub fn with_pulse(mut self, pulse: usize) -> BeatNet {
+        self.pulse = pulse.max(1);
+        self
+    }
+
+    /// The model file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A causal stream of this network with tract's pulsed execution: the graph is rewritten
+    /// to take `pulse` frames per call and to keep the dilated convolutions' history itself,
+    /// so each frame is computed once and the output equals the whole-piece run.
+    pub fn stream(&self) -> Result<BeatNetStream, ModelError> {
+        let invalid = |e: TractError| ModelError::Invalid {
+            path: self.path.clone(),
+            problem: format!("streaming: {e:#}"),
+        };
+        let frames = self.typed.symbols.sym("frames");
+        let pulsed =
+            PulsedModel::new(&self.typed, frames, &self.pulse.to_dim()).map_err(invalid)?;
+        let delay = pulsed
+            .output_fact(0)
+            .map_err(invalid)?
+            .stream
+            .as_ref()
+            .map_or(0, |s| s.delay);
+        let plan = pulsed
+            .into_typed()
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .map_err(invalid)?;
+        let state = TypedSimpleState::new(&plan).map_err(invalid)?;
+        Ok(BeatNetStream {
+            state,
+            input: Vec::with_capacity(self.pulse * self.bands),
+            pulse: self.pulse,
+            bands: self.bands,
+            skip: delay,
+            taken: 0,
+            given: 0,
+            path: self.path.clone(),
         })
     }
 
@@ -147,5 +221,92 @@ impl BeatNet {
             .chunks_exact(2)
             .map(|c| [c[0], c[1]])
             .collect())
+    }
+}
+
+/// [`BeatNet`] run frame by frame (see [`BeatNet::stream`]).
+pub struct BeatNetStream {
+    state: TypedSimpleState,
+    input: Vec<f32>,
+    pulse: usize,
+    bands: usize,
+    /// Outputs still to drop: the pulsed graph's delay (0 for this causal network).
+    skip: usize,
+    taken: u64,
+    given: u64,
+    path: PathBuf,
+}
+
+impl BeatNetStream {
+    /// Takes one frame of bands; appends the probabilities of the frames now complete.
+    pub fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), ModelError> {
+        if bands.len() != self.bands {
+            return Err(ModelError::Invalid {
+                path: self.path.clone(),
+                problem: format!(
+                    "a frame has {} bands, the network takes {}",
+                    bands.len(),
+                    self.bands
+                ),
+            });
+        }
+        self.input.extend_from_slice(bands);
+        self.taken += 1;
+        if self.input.len() < self.pulse * self.bands {
+            return Ok(());
+        }
+        let invalid = |e: TractError| ModelError::Invalid {
+            path: self.path.clone(),
+            problem: format!("{e:#}"),
+        };
+        let chunk =
+            Tensor::from_shape(&[1, self.pulse, self.bands], &self.input).map_err(invalid)?;
+        self.input.clear();
+        let result = self.state.run(tvec!(chunk.into())).map_err(invalid)?;
+        let view = result[0].to_plain_array_view::<f32>().map_err(invalid)?;
+        for pair in view.as_slice().unwrap_or(&[]).chunks_exact(2) {
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
+            }
+            out.push([pair[0], pair[1]]);
+            self.given += 1;
+        }
+        Ok(())
+    }
+
+    /// Frames taken whose probabilities are not out yet.
+    pub fn pending(&self) -> usize {
+        (self.taken - self.given) as usize
+    }
+}
+
+impl BeatActivationModel for BeatNet {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn sha256_prefix(&self) -> [u8; 8] {
+        self.sha256_prefix
+    }
+
+    fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, String> {
+        BeatNet::activations(self, bands).map_err(|e| e.to_string())
+    }
+
+    fn stream(&self) -> Result<Box<dyn StreamingBeatActivation>, String> {
+        BeatNet::stream(self)
+            .map(|s| Box::new(s) as Box<dyn StreamingBeatActivation>)
+            .map_err(|e| e.to_string())
+    }
+}
+
+impl StreamingBeatActivation for BeatNetStream {
+    fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String> {
+        BeatNetStream::push(self, bands, out).map_err(|e| e.to_string())
+    }
+
+    fn pending(&self) -> usize {
+        BeatNetStream::pending(self)
     }
 }

@@ -55,7 +55,10 @@ fn compare_with_pytorch(model: &str, min_cosine: f64, max_abs_diff: Option<f32>)
                 .zip(&b)
                 .map(|(x, y)| (x - y).abs())
                 .fold(0f32, f32::max);
-            assert!(max_diff < limit, "{model} output {k}: max difference {max_diff}");
+            assert!(
+                max_diff < limit,
+                "{model} output {k}: max difference {max_diff}"
+            );
         }
     }
     // And the activation is about beats: it peaks near the annotated ones.
@@ -109,4 +112,51 @@ fn a_missing_truncated_or_unlisted_model_is_a_clear_error() {
 
     std::fs::write(&path, &good).unwrap();
     assert!(BeatNet::load(&path).is_ok());
+}
+
+/// The daemon's way: frames one at a time through tract's pulsed graph give the very
+/// probabilities of the whole-clip run, in order, with at most `pulse − 1` frames held back.
+#[test]
+fn the_streamed_network_equals_the_whole_clip_run() {
+    let clip = root().join("tests/fixtures/demo/demo_polska.ogg");
+    let frames = necken_analysis::file_frames_with_bands(&clip).unwrap();
+    let bands: Vec<f32> = frames
+        .iter()
+        .flat_map(|f| f.bands.as_deref().unwrap().iter().copied())
+        .collect();
+    for pulse in [1, 3] {
+        let net = BeatNet::load(&root().join("models/beat-tcn-v1.onnx"))
+            .unwrap()
+            .with_pulse(pulse);
+        let whole = net.activations(&bands).unwrap();
+        let mut stream = net.stream().unwrap();
+        let mut streamed = Vec::new();
+        for f in &frames {
+            stream
+                .push(f.bands.as_deref().unwrap(), &mut streamed)
+                .unwrap();
+            assert!(
+                stream.pending() < pulse,
+                "pulse {pulse}: {} pending",
+                stream.pending()
+            );
+        }
+        assert_eq!(
+            streamed.len() + stream.pending(),
+            whole.len(),
+            "pulse {pulse}"
+        );
+        let worst = streamed
+            .iter()
+            .zip(&whole)
+            .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-4, "pulse {pulse}: streamed differs by {worst}");
+    }
+    let mut stream = BeatNet::load(&root().join("models/beat-tcn-v1.onnx"))
+        .unwrap()
+        .stream()
+        .unwrap();
+    let e = stream.push(&[0.0; 12], &mut Vec::new()).unwrap_err();
+    assert!(e.to_string().contains("12 bands"), "{e}");
 }

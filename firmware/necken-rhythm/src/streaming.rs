@@ -169,8 +169,33 @@ impl StreamingTracker {
 
     /// Takes one front-end frame; returns a beat if one happened at this frame.
     pub fn push(&mut self, f: &FrameFeatures) -> Option<BeatEvent> {
+        let (a, low) = self.dsp_activations(f);
+        self.push_activations(a, low)
+    }
+
+    /// Like [`StreamingTracker::push`], with the frame's beat and downbeat probabilities from
+    /// a network mixed in: `share` of the network's, `1 − share` of the DSP activations.
+    pub fn push_mixed(
+        &mut self,
+        f: &FrameFeatures,
+        net: [f32; 2],
+        share: f32,
+    ) -> Option<BeatEvent> {
+        let (a, low) = self.dsp_activations(f);
+        let mix = |d: f32, n: f32| share * n.clamp(0.0, 1.0) + (1.0 - share) * d;
+        self.push_activations(mix(a, net[0]), mix(low, net[1]))
+    }
+
+    /// The causally normalized flux and low-band flux of a frame, both 0..=1-ish.
+    fn dsp_activations(&mut self, f: &FrameFeatures) -> (f32, f32) {
         let a = self.beat_norm.push(f.flux);
         let low = self.low_norm.push(f.low_flux).clamp(0.0, 1.0);
+        (a, low)
+    }
+
+    /// Advances one frame with the given beat activation `a` (0..=1) and downbeat/low-band
+    /// activation `low` (0..=1).
+    pub fn push_activations(&mut self, a: f32, low: f32) -> Option<BeatEvent> {
         if a > 0.5 {
             self.typical_low = 0.99 * self.typical_low + 0.01 * low.clamp(0.05, 0.95);
         }

@@ -93,8 +93,16 @@ pub struct AnalysisSection {
     pub window_s: f32,
     /// Seconds between rolling classifications.
     pub classify_every_s: f32,
-    /// Neural model variant when neural models exist: "int8" or "float".
-    pub model_variant: String,
+    /// Beat/downbeat network (`.onnx`, listed in the `SHA256SUMS` beside it); empty = DSP
+    /// activations only, which must be asked for (`--no-beat-model` or `beat_model = ""`
+    /// with `--no-beat-model` accepted on the command line; see `Args::config`).
+    pub beat_model: PathBuf,
+    /// Frames per network inference: 1 = lowest latency; larger pulses cost less CPU
+    /// (tract's per-call overhead) but hold beats back up to `beat_pulse − 1` frames (10 ms
+    /// each).
+    pub beat_pulse: usize,
+    /// The network's share of the beat activations (0..=1), the rest DSP.
+    pub beat_share: f32,
     /// Style head file (`.nkhead`); empty = classify by keywords only (recorded as such).
     pub style_model: PathBuf,
     /// A new style is published only after it has been the top style in this many
@@ -109,7 +117,9 @@ impl Default for AnalysisSection {
         AnalysisSection {
             window_s: 12.0,
             classify_every_s: 4.0,
-            model_variant: "float".into(),
+            beat_model: PathBuf::new(),
+            beat_pulse: 2,
+            beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
             style_model: PathBuf::new(),
             confirm_windows: 2,
             switch_margin: 0.1,
@@ -247,6 +257,18 @@ impl Config {
             return Err(format!(
                 "analysis.classify_every_s must be 0.5..=window_s, not {}",
                 a.classify_every_s
+            ));
+        }
+        if !(1..=50).contains(&a.beat_pulse) {
+            return Err(format!(
+                "analysis.beat_pulse must be 1..=50 frames, not {}",
+                a.beat_pulse
+            ));
+        }
+        if !(0.0..=1.0).contains(&a.beat_share) {
+            return Err(format!(
+                "analysis.beat_share must be 0..=1, not {}",
+                a.beat_share
             ));
         }
         let s = &self.segments;

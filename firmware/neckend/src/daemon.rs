@@ -13,7 +13,7 @@ use necken_core::head::StyleHead;
 use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
 
 use crate::config::Config;
-use crate::engine::{EngineEvent, EngineSettings};
+use crate::engine::{EngineEvent, EngineSettings, Models};
 use crate::files::{run_file, FolderWatch, Pacing, SourceClock};
 use crate::messages::{topic, BeatPayload, StylePayload, TrackPayload};
 use crate::mqtt::{MqttSettings, Publisher};
@@ -59,6 +59,13 @@ pub struct Args {
     /// Run without a style head (styles come from tags only; recorded as such).
     #[arg(long, conflicts_with = "model")]
     pub no_model: bool,
+    /// Beat network (overrides `[analysis] beat_model`).
+    #[arg(long)]
+    pub beat_model: Option<PathBuf>,
+    /// Track beats with the DSP activations alone (the stored artifacts then list no beat
+    /// model).
+    #[arg(long, conflicts_with = "beat_model")]
+    pub no_beat_model: bool,
     /// Broker host (overrides `[mqtt] host`).
     #[arg(long)]
     pub mqtt_host: Option<String>,
@@ -98,6 +105,12 @@ impl Args {
         if self.no_model {
             c.analysis.style_model = PathBuf::new();
         }
+        if let Some(m) = &self.beat_model {
+            c.analysis.beat_model = m.clone();
+        }
+        if self.no_beat_model {
+            c.analysis.beat_model = PathBuf::new();
+        }
         if let Some(h) = &self.mqtt_host {
             c.mqtt.host = h.clone();
         }
@@ -120,24 +133,40 @@ impl Args {
                     .into(),
             );
         }
+        if c.analysis.beat_model.as_os_str().is_empty() && !self.no_beat_model {
+            return Err(
+                "no beat model: set [analysis] beat_model, pass --beat-model, or run \
+                        with --no-beat-model (DSP activations only)"
+                    .into(),
+            );
+        }
         Ok(c)
     }
 }
 
-/// Loads the style head named by the configuration; errors name the file.
-pub fn load_head(c: &Config) -> Result<Option<Arc<StyleHead>>, String> {
+/// Loads the style head and the beat network named by the configuration; errors name the
+/// file.
+pub fn load_models(c: &Config) -> Result<Models, String> {
     let p = &c.analysis.style_model;
-    if p.as_os_str().is_empty() {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(p).map_err(|e| format!("style model {}: {e}", p.display()))?;
-    let head =
-        StyleHead::from_bytes(&bytes).map_err(|e| format!("style model {}: {e}", p.display()))?;
-    Ok(Some(Arc::new(head)))
+    let style = if p.as_os_str().is_empty() {
+        None
+    } else {
+        let bytes = std::fs::read(p).map_err(|e| format!("style model {}: {e}", p.display()))?;
+        let head = StyleHead::from_bytes(&bytes)
+            .map_err(|e| format!("style model {}: {e}", p.display()))?;
+        Some(Arc::new(head))
+    };
+    let p = &c.analysis.beat_model;
+    let beat = if p.as_os_str().is_empty() {
+        None
+    } else {
+        Some(crate::beat_model::load(p, c.analysis.beat_pulse)?)
+    };
+    Ok(Models { style, beat })
 }
 
-/// What SIGHUP runs: re-reads the configuration and the style head into the running state.
-type Reload<'a> = dyn FnMut(&mut Config, &mut Option<Arc<StyleHead>>, &mut EngineSettings) + 'a;
+/// What SIGHUP runs: re-reads the configuration and the style models into the running state.
+type Reload<'a> = dyn FnMut(&mut Config, &mut Models, &mut EngineSettings) + 'a;
 
 fn unix_ms() -> u64 {
     SystemTime::now()
@@ -253,9 +282,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     signal_hook::flag::register(signal_hook::consts::SIGHUP, reload.clone())
         .map_err(|e| format!("signals: {e}"))?;
 
-    let mut head = load_head(&config)?;
-    if head.is_none() {
+    let mut models = load_models(&config)?;
+    if models.style.is_none() {
         log::warn!("no style model: styles come from tags only");
+    }
+    match &models.beat {
+        Some(m) => log::info!(
+            "beat network {} ({} frames per inference, share {})",
+            m.id(),
+            config.analysis.beat_pulse,
+            config.analysis.beat_share
+        ),
+        None => log::warn!("no beat network: DSP activations only"),
     }
     let store = Arc::new(
         SledStore::open(
@@ -303,9 +341,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let mut failed = 0usize;
 
     let mut do_reload = |config: &mut Config,
-                         head: &mut Option<Arc<StyleHead>>,
+                         models: &mut Models,
                          settings: &mut EngineSettings| {
-        match args.config().and_then(|c| load_head(&c).map(|h| (c, h))) {
+        match args.config().and_then(|c| load_models(&c).map(|h| (c, h))) {
             Ok((c, h)) => {
                 if c.mqtt != config.mqtt || c.audio != config.audio || c.store != config.store {
                     log::warn!(
@@ -313,16 +351,16 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                     );
                 }
                 *settings = EngineSettings::from_config(&c);
-                *head = h;
+                *models = h;
                 *config = c;
-                log::info!("SIGHUP: configuration and style model reloaded");
+                log::info!("SIGHUP: configuration and models reloaded (a new beat network takes over at the next source)");
             }
             Err(e) => log::error!("SIGHUP: reload failed, keeping the running configuration: {e}"),
         }
     };
 
     let handle_file = |path: &std::path::Path,
-                       head: &Option<Arc<StyleHead>>,
+                       models: &Models,
                        settings: &EngineSettings,
                        out: &mut Outputs|
      -> bool {
@@ -346,7 +384,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         match run_file(
             path,
             settings,
-            head.clone(),
+            models.clone(),
             pacing,
             &stop,
             &mut |e, clock| out.handle(e, clock),
@@ -372,9 +410,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 break;
             }
             if reload.swap(false, Ordering::Relaxed) {
-                do_reload(&mut config, &mut head, &mut settings);
+                do_reload(&mut config, &mut models, &mut settings);
             }
-            if !handle_file(path, &head, &settings, &mut out) {
+            if !handle_file(path, &models, &settings, &mut out) {
                 failed += 1;
             }
         }
@@ -386,7 +424,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         let mut watch = FolderWatch::default();
         while !stop.load(Ordering::Relaxed) {
             if reload.swap(false, Ordering::Relaxed) {
-                do_reload(&mut config, &mut head, &mut settings);
+                do_reload(&mut config, &mut models, &mut settings);
             }
             match watch.poll(dir) {
                 Ok(files) => {
@@ -394,7 +432,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        handle_file(&path, &head, &settings, &mut out);
+                        handle_file(&path, &models, &settings, &mut out);
                     }
                 }
                 Err(e) => log::error!("{e}"),
@@ -404,7 +442,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         run_live(
             &config,
-            &mut head,
+            &mut models,
             &mut settings,
             &stop,
             &reload,
@@ -436,7 +474,7 @@ fn sleep_unless(stop: &AtomicBool, total: Duration) {
 #[allow(clippy::too_many_arguments)]
 fn run_live(
     config: &Config,
-    head: &mut Option<Arc<StyleHead>>,
+    models: &mut Models,
     settings: &mut EngineSettings,
     stop: &AtomicBool,
     reload: &AtomicBool,
@@ -452,7 +490,7 @@ fn run_live(
     };
     let mut engine = Engine::new(
         settings.clone(),
-        head.clone(),
+        models.clone(),
         SourceInfo {
             name: format!("live:{}", capture.device_name),
             file: None,
@@ -465,8 +503,8 @@ fn run_live(
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
-            do_reload(&mut config, head, settings);
-            engine.reload(head.clone(), settings.clone());
+            do_reload(&mut config, models, settings);
+            engine.reload(models.clone(), settings.clone());
         }
         let available = capture.consumer.slots();
         if available < buffer.len() {
@@ -506,7 +544,7 @@ fn run_live(
 #[allow(clippy::too_many_arguments)]
 fn run_live(
     _config: &Config,
-    _head: &mut Option<Arc<StyleHead>>,
+    _models: &mut Models,
     _settings: &mut EngineSettings,
     _stop: &AtomicBool,
     _reload: &AtomicBool,
@@ -514,4 +552,41 @@ fn run_live(
     _do_reload: &mut Reload,
 ) -> Result<(), String> {
     Err("this neckend was built without the `live` feature: use --input or --watch".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn running_without_a_beat_network_must_be_asked_for() {
+        let args = Args::parse_from(["neckend", "--no-model", "--no-mqtt"]);
+        let e = args.config().unwrap_err();
+        assert!(
+            e.contains("no beat model") && e.contains("--no-beat-model"),
+            "{e}"
+        );
+        let args = Args::parse_from(["neckend", "--no-model", "--no-beat-model"]);
+        assert!(args
+            .config()
+            .unwrap()
+            .analysis
+            .beat_model
+            .as_os_str()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_missing_beat_network_is_an_error_naming_it() {
+        let args = Args::parse_from([
+            "neckend",
+            "--no-model",
+            "--beat-model",
+            "/nonexistent/b.onnx",
+        ]);
+        let c = args.config().unwrap();
+        let e = load_models(&c).err().expect("missing model");
+        assert!(e.contains("/nonexistent/b.onnx"), "{e}");
+    }
 }

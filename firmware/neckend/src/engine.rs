@@ -6,6 +6,7 @@
 //! No I/O here: the daemon feeds audio from a capture ring or a decoder, and stores and
 //! publishes what comes out.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,6 +17,7 @@ use necken_core::features::derive;
 use necken_core::head::StyleHead;
 use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::TrackerConfig;
 use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
@@ -50,6 +52,18 @@ pub struct EngineSettings {
     pub confirm_windows: u32,
     /// Style hysteresis: margin.
     pub switch_margin: f32,
+    /// The beat network's share of the activations (when there is a network).
+    pub net_share: f32,
+}
+
+/// The models the engine runs.
+#[derive(Clone, Default)]
+pub struct Models {
+    /// Style head; `None` = styles from tags only (recorded as such).
+    pub style: Option<Arc<StyleHead>>,
+    /// Beat network, streamed for the live beats and used again (its streamed output) in the
+    /// windows and stored segments; `None` = DSP activations only (explicitly asked for).
+    pub beat: Option<Arc<dyn BeatActivationModel>>,
 }
 
 impl EngineSettings {
@@ -66,6 +80,7 @@ impl EngineSettings {
             profile: Profile::from_name(&c.store.profile).unwrap_or(Profile::Standard),
             confirm_windows: c.analysis.confirm_windows,
             switch_margin: c.analysis.switch_margin,
+            net_share: c.analysis.beat_share,
         }
     }
 }
@@ -152,6 +167,8 @@ pub enum EngineEvent {
 struct OpenSegment {
     start_frame: u64,
     frames: Vec<FrameFeatures>,
+    /// The network's probabilities for `frames` (empty without a network).
+    net: Vec<[f32; 2]>,
     pcm_hash: Sha256,
     part: u32,
 }
@@ -161,6 +178,11 @@ pub struct Engine {
     settings: EngineSettings,
     head: Option<Arc<StyleHead>>,
     options: AnalysisOptions,
+    /// The streamed beat network, and the frames waiting for its output.
+    net: Option<Box<dyn StreamingBeatActivation>>,
+    held: VecDeque<FrameFeatures>,
+    net_out: Vec<[f32; 2]>,
+    band_count: usize,
     source: SourceInfo,
     stream: FrameStream,
     tracker: StreamingTracker,
@@ -187,20 +209,34 @@ impl Engine {
     /// An engine for a source of `channels` interleaved channels at `sample_rate`.
     pub fn new(
         settings: EngineSettings,
-        head: Option<Arc<StyleHead>>,
+        models: Models,
         source: SourceInfo,
         sample_rate: u32,
         channels: usize,
     ) -> Result<Engine, String> {
-        let stream = FrameStream::live(sample_rate, channels)?;
+        let mut stream = FrameStream::live(sample_rate, channels)?;
+        let mut options = AnalysisOptions::new(settings.profile);
+        options.net_share = settings.net_share;
+        let net = match &models.beat {
+            Some(model) => {
+                stream = stream.with_bands();
+                options.beat_model = Some(model.clone());
+                Some(model.stream()?)
+            }
+            None => None,
+        };
         let mut engine = Engine {
-            options: AnalysisOptions::new(settings.profile),
+            options,
+            net,
+            held: VecDeque::with_capacity(16),
+            net_out: Vec::with_capacity(16),
+            band_count: 0,
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
             smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
             tracker: StreamingTracker::new(TrackerConfig::default()),
             scratch: Vec::with_capacity(64),
             settings,
-            head,
+            head: models.style,
             source,
             stream,
             frame: 0,
@@ -217,9 +253,11 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Replaces the style head (SIGHUP) and the settings that can change while running.
-    pub fn reload(&mut self, head: Option<Arc<StyleHead>>, settings: EngineSettings) {
-        self.head = head;
+    /// Replaces the style head (SIGHUP) and the settings that can change while running. The
+    /// beat network and its share stay until the next source (the stream has ten seconds of
+    /// history in it).
+    pub fn reload(&mut self, models: Models, settings: EngineSettings) {
+        self.head = models.style;
         self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
@@ -258,6 +296,8 @@ impl Engine {
         let scratch = &mut self.scratch;
         self.stream.finish(&mut |f| scratch.push(f));
         self.process_scratch(emit);
+        self.drain_net(emit);
+        self.flush_held(emit);
         if self.music.playing() {
             emit(EngineEvent::Music {
                 playing: false,
@@ -270,13 +310,82 @@ impl Engine {
     fn process_scratch(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
         let mut frames = std::mem::take(&mut self.scratch);
         for f in frames.drain(..) {
-            self.process_frame(f, emit);
+            self.route_frame(f, emit);
         }
         self.scratch = frames;
     }
 
-    fn process_frame(&mut self, f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
-        let beat = self.tracker.push(&f);
+    /// Without a network a frame goes straight on; with one it waits (at most the network's
+    /// pulse) for its probabilities.
+    fn route_frame(&mut self, mut f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(net) = &mut self.net else {
+            return self.process_frame(f, None, emit);
+        };
+        // The bands only feed the network; segments keep frames without them (70 floats each).
+        let bands = f.bands.take();
+        if let Some(b) = &bands {
+            self.band_count = b.len();
+        }
+        let mut out = std::mem::take(&mut self.net_out);
+        let failed = match bands.as_deref().map(|b| net.push(b, &mut out)) {
+            Some(Ok(())) => None,
+            Some(Err(e)) => Some(e),
+            None => Some("the front end gave a frame without bands".to_string()),
+        };
+        self.held.push_back(f);
+        for a in out.drain(..) {
+            if let Some(f) = self.held.pop_front() {
+                self.process_frame(f, Some(a), emit);
+            }
+        }
+        self.net_out = out;
+        if let Some(e) = failed {
+            log::error!(
+                "{}: beat network failed, DSP activations only from here on: {e}",
+                self.source.name
+            );
+            self.net = None;
+            self.flush_held(emit);
+        }
+    }
+
+    /// At the end of the source, completes the network's last pulse with silent frames (the
+    /// network is causal: they cannot change the earlier frames' output).
+    fn drain_net(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(net) = &mut self.net else { return };
+        let silent = vec![0f32; self.band_count];
+        let mut out = std::mem::take(&mut self.net_out);
+        while out.len() < self.held.len() && net.pending() > 0 {
+            if let Err(e) = net.push(&silent, &mut out) {
+                log::error!("{}: beat network failed at the end: {e}", self.source.name);
+                break;
+            }
+        }
+        for a in out.drain(..) {
+            if let Some(f) = self.held.pop_front() {
+                self.process_frame(f, Some(a), emit);
+            }
+        }
+        self.net_out = out;
+    }
+
+    /// Frames still waiting for the network (the end of the source) go on without it.
+    fn flush_held(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        while let Some(f) = self.held.pop_front() {
+            self.process_frame(f, None, emit);
+        }
+    }
+
+    fn process_frame(
+        &mut self,
+        f: FrameFeatures,
+        net: Option<[f32; 2]>,
+        emit: &mut dyn FnMut(EngineEvent),
+    ) {
+        let beat = match net {
+            Some(a) => self.tracker.push_mixed(&f, a, self.settings.net_share),
+            None => self.tracker.push(&f),
+        };
         match self.music.push(f.energy) {
             Some(MusicChange::Started) => {
                 emit(EngineEvent::Music {
@@ -327,6 +436,9 @@ impl Engine {
         self.frame += 1;
         if let Some(seg) = &mut self.segment {
             seg.frames.push(f);
+            if let Some(a) = net {
+                seg.net.push(a);
+            }
             if seg.frames.len() >= self.settings.max_segment_frames {
                 self.close_segment(emit);
                 self.open_segment();
@@ -347,6 +459,7 @@ impl Engine {
         self.segment = Some(OpenSegment {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
+            net: Vec::new(),
             pcm_hash: Sha256::new(),
             part: self.parts,
         });
@@ -357,9 +470,17 @@ impl Engine {
         if !self.music.playing() || seg.frames.len() < self.settings.window_frames / 2 {
             return;
         }
-        let window = &seg.frames[seg.frames.len().saturating_sub(self.settings.window_frames)..];
+        let from = seg.frames.len().saturating_sub(self.settings.window_frames);
+        let window = &seg.frames[from..];
         let facts = window_facts(window);
-        let artifacts = analyze_frames(window, &facts, &self.options, &mut StageTimes::default());
+        let net = seg_net(&seg.frames, &seg.net).map(|n| &n[from..]);
+        let artifacts = analyze_frames(
+            window,
+            net,
+            &facts,
+            &self.options,
+            &mut StageTimes::default(),
+        );
         let features = derive(&artifacts);
         let tags = self
             .source
@@ -428,6 +549,7 @@ impl Engine {
         }
         let artifacts = analyze_frames(
             &seg.frames,
+            seg_net(&seg.frames, &seg.net),
             &facts,
             &self.options,
             &mut StageTimes::default(),
@@ -466,6 +588,12 @@ impl Engine {
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,
         })));
     }
+}
+
+/// The network's output for a segment's frames when it covers all of them (a failed network
+/// leaves the segment DSP-only, and its provenance says so).
+fn seg_net<'a>(frames: &[FrameFeatures], net: &'a [[f32; 2]]) -> Option<&'a [[f32; 2]]> {
+    (!net.is_empty() && net.len() == frames.len()).then_some(net)
 }
 
 fn track_id(h: Sha256) -> TrackId {
@@ -548,7 +676,8 @@ mod tests {
             name: "live:test".into(),
             file: None,
         };
-        let mut engine = Engine::new(settings(), None, source, ANALYSIS_RATE, 1).unwrap();
+        let mut engine =
+            Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
         let mut events = Vec::new();
         let silence = vec![0f32; ANALYSIS_RATE as usize * 6];
         run(&mut engine, &silence[..ANALYSIS_RATE as usize], &mut events);
@@ -612,7 +741,8 @@ mod tests {
             name: "a.wav".into(),
             file: Some((id, Tags::default())),
         };
-        let mut engine = Engine::new(settings(), None, source, ANALYSIS_RATE, 1).unwrap();
+        let mut engine =
+            Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
         let mut events = Vec::new();
         run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
         run(
@@ -633,5 +763,72 @@ mod tests {
             .unwrap()
             .duration_s;
         assert!((d - 36.0).abs() < 0.1, "{d}");
+    }
+
+    /// With the beat network the frames wait for its output (at most a pulse), every frame
+    /// still reaches the tracker and the segment, and the stored artifacts name the model.
+    #[cfg(feature = "models")]
+    #[test]
+    fn with_the_beat_network_the_segment_records_it_and_beats_still_flow() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/beat-tcn-v1.onnx");
+        // A pulse that does not divide the clip: the last frames need the end-of-source drain.
+        let beat = crate::beat_model::load(&path, 7).unwrap();
+        let models = Models {
+            style: None,
+            beat: Some(beat),
+        };
+        let source = SourceInfo {
+            name: "a.wav".into(),
+            file: Some((TrackId([9; 16]), Tags::default())),
+        };
+        let mut engine = Engine::new(settings(), models, source, ANALYSIS_RATE, 1).unwrap();
+        let mut events = Vec::new();
+        let audio = clicks(20.03, 120.0, 3);
+        run(&mut engine, &audio, &mut events);
+        engine.finish(&mut |e| events.push(e));
+        let beats = events
+            .iter()
+            .filter(|e| matches!(e, EngineEvent::Beat(_)))
+            .count();
+        assert!(
+            (30..=42).contains(&beats),
+            "{beats} beats in 20 s at 120 bpm"
+        );
+        let segments = segments_of(&events);
+        assert_eq!(segments.len(), 1);
+        let models: Vec<&str> = segments[0]
+            .artifacts
+            .provenance
+            .models
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect();
+        assert_eq!(models, ["beat-tcn-v1"]);
+        let d = segments[0]
+            .artifacts
+            .audio_stats
+            .as_ref()
+            .unwrap()
+            .duration_s;
+        assert!((d - 20.0).abs() < 0.1, "{d}");
+    }
+
+    #[test]
+    fn without_a_beat_network_the_artifacts_list_no_model() {
+        let source = SourceInfo {
+            name: "a.wav".into(),
+            file: Some((TrackId([8; 16]), Tags::default())),
+        };
+        let mut engine =
+            Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
+        let mut events = Vec::new();
+        run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+        engine.finish(&mut |e| events.push(e));
+        assert!(segments_of(&events)[0]
+            .artifacts
+            .provenance
+            .models
+            .is_empty());
     }
 }

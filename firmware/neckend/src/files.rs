@@ -4,14 +4,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use necken_analysis::{decode_file, AudioSink};
-use necken_core::head::StyleHead;
 use necken_store::TrackId;
 
-use crate::engine::{Engine, EngineEvent, EngineSettings, SourceInfo};
+use crate::engine::{Engine, EngineEvent, EngineSettings, Models, SourceInfo};
 
 /// How fast to read.
 #[derive(Clone, Copy, Debug)]
@@ -28,7 +26,7 @@ pub enum Pacing {
 /// Feeds decoded audio to the engine, pacing it.
 struct EngineSink<'a> {
     settings: EngineSettings,
-    head: Option<Arc<StyleHead>>,
+    models: Models,
     source: SourceInfo,
     engine: Option<Engine>,
     channels: usize,
@@ -55,7 +53,7 @@ impl AudioSink for EngineSink<'_> {
         self.rate = sample_rate;
         self.engine = Some(Engine::new(
             self.settings.clone(),
-            self.head.clone(),
+            self.models.clone(),
             self.source.clone(),
             sample_rate,
             channels,
@@ -100,7 +98,7 @@ impl AudioSink for EngineSink<'_> {
 pub fn run_file(
     path: &Path,
     settings: &EngineSettings,
-    head: Option<Arc<StyleHead>>,
+    models: Models,
     pacing: Pacing,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(EngineEvent, &SourceClock),
@@ -111,7 +109,7 @@ pub fn run_file(
     // windows of a file do not.
     let mut sink = EngineSink {
         settings: settings.clone(),
-        head,
+        models,
         source: SourceInfo {
             name: path.display().to_string(),
             file: Some((id, Default::default())),

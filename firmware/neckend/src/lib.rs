@@ -8,6 +8,7 @@
 //! while the broker is away.
 #![warn(missing_docs)]
 
+pub mod beat_model;
 #[cfg(feature = "live")]
 pub mod capture;
 pub mod config;

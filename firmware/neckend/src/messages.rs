@@ -128,6 +128,8 @@ pub struct TrackPayload {
     pub beats_per_bar: Option<u8>,
     /// Beats found.
     pub beats: u32,
+    /// Models that made the artifacts (e.g. `beat-tcn-v1`); empty = DSP only.
+    pub models: Vec<String>,
     /// Unix time (ms) when the message was made.
     pub ts: u64,
 }
@@ -151,6 +153,7 @@ impl TrackPayload {
             tempo_bpm: a.rhythm.tempo_bpm.map(|t| (t * 10.0).round() / 10.0),
             beats_per_bar: a.rhythm.beats_per_bar,
             beats: a.rhythm.beat_count,
+            models: a.provenance.models.iter().map(|m| m.id.clone()).collect(),
             ts,
         }
     }

@@ -9,8 +9,12 @@ use necken_core::migrate::PayloadV0;
 use necken_core::{codec, neckenml, synth};
 use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
 
+/// Runs necken from the repository root, as the README does (the default beat model path is
+/// relative to it).
 fn necken(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_necken"))
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env_remove("NECKEN_BEAT_MODEL")
         .arg("--store")
         .arg(store)
         .args(args)
@@ -306,6 +310,7 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
     assert!(stderr(&o).contains("junk.mp3"), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(v["meter"], "3/4");
+    assert_eq!(v["models"], serde_json::json!(["beat-tcn-v1"]), "{v}");
     let o = necken(&store, &["analyze", demo.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("1 unchanged"), "{}", stderr(&o));
@@ -348,4 +353,43 @@ fn every_board_profile_sizes_the_store() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn analysis_without_the_beat_network_is_asked_for_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sled");
+    let demo =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
+    let o = necken(
+        &store,
+        &[
+            "analyze",
+            "--json",
+            "--no-beat-model",
+            demo.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(v["models"], serde_json::json!([]), "{v}");
+    assert_eq!(v["meter"], "3/4");
+
+    let missing = dir.path().join("gone.onnx");
+    let o = necken(
+        &store,
+        &[
+            "analyze",
+            "--force",
+            "--beat-model",
+            missing.to_str().unwrap(),
+            demo.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gone.onnx") && stderr(&o).contains("--no-beat-model"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -11,6 +11,7 @@ use necken_core::{classify, codec, features};
 use necken_store::{ArtifactStore, TrackId, TrackMeta};
 use serde_json::json;
 
+use super::beat_model::BeatModelArgs;
 use super::reanalyze::load_head;
 use super::{exit_status, CliResult, Context};
 
@@ -32,6 +33,8 @@ pub struct Args {
     /// One JSON object per file on stdout instead of the table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    beat: BeatModelArgs,
 }
 
 struct Row {
@@ -55,7 +58,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let head = args.model.as_ref().map(load_head).transpose()?;
     let files = collect_inputs(&args.inputs)?;
     let store = ctx.open_store()?;
-    let options = AnalysisOptions::new(profile);
+    let mut options = AnalysisOptions::new(profile);
+    options.beat_model = args.beat.load()?;
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {wide_msg}")
@@ -156,6 +160,7 @@ fn analyze_one(
         "duration_s": f.duration_s,
         "loudness_lufs": f.loudness_lufs,
         "bad_packets": analysis.decode.bad_packets,
+        "models": a.provenance.models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
     });
     Ok(Some((v, row)))
 }

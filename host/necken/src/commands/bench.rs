@@ -32,11 +32,14 @@ pub enum Which {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
-    /// Full analysis of audio files (no neural models), with a per-stage breakdown.
+    /// Full analysis of audio files (with the beat network unless --no-beat-model), with a
+    /// per-stage breakdown.
     Analysis {
         /// Audio files to analyze.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        beat: super::beat_model::BeatModelArgs,
         /// Runs per file; medians are reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
@@ -54,7 +57,12 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
             profile,
             json,
         } => reanalysis(tracks, &profile, json),
-        Which::Analysis { files, runs, json } => analysis(&files, runs.max(1), json),
+        Which::Analysis {
+            files,
+            beat,
+            runs,
+            json,
+        } => analysis(&files, &beat, runs.max(1), json),
         Which::Sizes { files } => sizes(&files),
     }
 }
@@ -142,12 +150,18 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResult<ExitCode> {
+fn analysis(
+    files: &[std::path::PathBuf],
+    beat: &super::beat_model::BeatModelArgs,
+    runs: usize,
+    as_json: bool,
+) -> CliResult<ExitCode> {
     use necken_analysis::{analyze_file, AnalysisOptions};
-    let options = AnalysisOptions::new(Profile::Standard);
+    let mut options = AnalysisOptions::new(Profile::Standard);
+    options.beat_model = beat.load()?;
     let mut rows = Vec::new();
     for path in files {
-        let mut stages: [Vec<f64>; 7] = Default::default();
+        let mut stages: [Vec<f64>; 8] = Default::default();
         let mut duration = 0.0;
         for _ in 0..runs {
             let t = Instant::now();
@@ -164,22 +178,24 @@ fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResu
                 st.decode,
                 st.resample,
                 st.spectrum,
+                st.network,
                 st.activation,
                 st.tracking,
                 st.stats,
             ]) {
                 v.push(d.as_secs_f64());
             }
-            stages[6].push(total);
+            stages[7].push(total);
         }
         let m: Vec<f64> = stages.iter_mut().map(|v| median(v)).collect();
         rows.push(json!({
             "file": path.display().to_string(),
             "audio_s": duration,
-            "decode_s": m[0], "resample_s": m[1], "spectrum_s": m[2],
-            "activation_s": m[3], "tracking_s": m[4], "stats_s": m[5],
-            "total_s": m[6],
-            "realtime_factor": if m[6] > 0.0 { duration / m[6] } else { 0.0 },
+            "decode_s": m[0], "resample_s": m[1], "spectrum_s": m[2], "network_s": m[3],
+            "activation_s": m[4], "tracking_s": m[5], "stats_s": m[6],
+            "total_s": m[7],
+            "realtime_factor": if m[7] > 0.0 { duration / m[7] } else { 0.0 },
+            "beat_model": options.beat_model.as_ref().map(|m| m.id().to_string()),
             "runs": runs,
         }));
     }
@@ -187,12 +203,13 @@ fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResu
         println!("{}", serde_json::Value::Array(rows));
     } else {
         println!(
-            "{:<40} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            "{:<40} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
             "file (median of runs, seconds)",
             "audio",
             "decode",
             "resamp",
             "spectr",
+            "network",
             "activ",
             "track",
             "stats",
@@ -203,11 +220,12 @@ fn analysis(files: &[std::path::PathBuf], runs: usize, as_json: bool) -> CliResu
             let f = r["file"].as_str().unwrap_or("");
             let f = if f.len() > 40 { &f[f.len() - 40..] } else { f };
             println!(
-                "{f:<40} {:>7.1} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.0}",
+                "{f:<40} {:>7.1} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.0}",
                 r["audio_s"].as_f64().unwrap_or(0.0),
                 r["decode_s"].as_f64().unwrap_or(0.0),
                 r["resample_s"].as_f64().unwrap_or(0.0),
                 r["spectrum_s"].as_f64().unwrap_or(0.0),
+                r["network_s"].as_f64().unwrap_or(0.0),
                 r["activation_s"].as_f64().unwrap_or(0.0),
                 r["tracking_s"].as_f64().unwrap_or(0.0),
                 r["stats_s"].as_f64().unwrap_or(0.0),

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod analyze;
+pub mod beat_model;
 pub mod bench;
 pub mod export;
 pub mod import;

@@ -1,0 +1,61 @@
+//! The seam between the DSP and learned beat/downbeat activations. The networks run with tract
+//! in `necken-models`, which implements these traits; everything here and above stays free of
+//! tract, so the DSP crates build and test in seconds.
+
+use crate::activation::Activations;
+
+/// Share of the network in the activations the trackers see; the rest is the DSP activation.
+/// Chosen on the network's validation clips (generated, seed 1), not on dev.
+pub const DEFAULT_NET_SHARE: f32 = 0.5;
+
+/// A beat/downbeat activation network over the front end's log bands
+/// ([`crate::frontend::FrameFeatures::bands`]).
+pub trait BeatActivationModel: Send + Sync {
+    /// Model id, e.g. `beat-tcn-v1`.
+    fn id(&self) -> &str;
+    /// First 8 bytes of the SHA-256 of the model file (recorded in artifact provenance).
+    fn sha256_prefix(&self) -> [u8; 8];
+    /// Beat and downbeat probability per frame for a whole piece; `bands` is frame-major.
+    fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, String>;
+    /// A causal stream of the same network, for live audio.
+    fn stream(&self) -> Result<Box<dyn StreamingBeatActivation>, String>;
+}
+
+/// The network run frame by frame. Frames go in one at a time; the probabilities come out
+/// in blocks (a "pulse" of frames), in order, each exactly what the whole-piece run gives.
+pub trait StreamingBeatActivation: Send {
+    /// Takes one frame's bands; appends the probabilities of any frames now complete.
+    fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String>;
+    /// Frames taken whose probabilities are not out yet.
+    fn pending(&self) -> usize;
+}
+
+/// Mixes network probabilities into DSP activations: `share` of the network's (clamped to
+/// 0..=1), the rest the DSP's. Harmonic change stays DSP.
+pub fn mix_activations(dsp: &Activations, net: &[[f32; 2]], share: f32) -> Activations {
+    let n = dsp.len().min(net.len());
+    let mix = |d: f32, k: f32| share * k.clamp(0.0, 1.0) + (1.0 - share) * d;
+    Activations {
+        beat: (0..n).map(|i| mix(dsp.beat[i], net[i][0])).collect(),
+        downbeat: (0..n).map(|i| mix(dsp.downbeat[i], net[i][1])).collect(),
+        harmonic: dsp.harmonic[..n].to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixing_weights_the_network_by_its_share_and_keeps_harmonic_change() {
+        let dsp = Activations {
+            beat: vec![0.0, 1.0],
+            downbeat: vec![0.2, 0.4],
+            harmonic: vec![0.3, 0.6],
+        };
+        let m = mix_activations(&dsp, &[[1.0, 0.0], [0.0, 2.0]], 0.25);
+        assert_eq!(m.beat, vec![0.25, 0.75]);
+        assert!((m.downbeat[0] - 0.15).abs() < 1e-6 && (m.downbeat[1] - 0.55).abs() < 1e-6);
+        assert_eq!(m.harmonic, dsp.harmonic);
+    }
+}
