@@ -10,7 +10,9 @@ use necken_core::classify::Tags;
 use necken_core::features::BEAT_WINDOW_S;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
-use necken_rhythm::learned::{mix_activations, BeatActivationModel, DEFAULT_NET_SHARE};
+use necken_rhythm::learned::{
+    mix_activations, BeatActivationModel, StreamingBeatActivation, DEFAULT_NET_SHARE,
+};
 use necken_rhythm::onsets::pick_onsets;
 use necken_rhythm::sections::bar_sections;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
@@ -102,11 +104,53 @@ pub struct Analysis {
     pub times: StageTimes,
 }
 
-/// Collects the frames of a decoded file.
+/// Frames per network inference for whole files: large enough that tract's per-call cost
+/// vanishes, small enough that its intermediate tensors stay a few hundred kilobytes.
+const FILE_PULSE: usize = 500;
+
+/// Collects the frames of a decoded file, and runs the beat network on them as they come
+/// (so the bands never pile up: a 10-minute file would hold 17 MB of them).
 struct PipelineSink {
     stream: Option<FrameStream>,
     frames: Vec<FrameFeatures>,
     bands: bool,
+    net: Option<NetRun>,
+}
+
+/// The network streamed over a file.
+struct NetRun {
+    stream: Box<dyn StreamingBeatActivation>,
+    out: Vec<[f32; 2]>,
+    band_count: usize,
+    time: Duration,
+    error: Option<String>,
+}
+
+impl NetRun {
+    fn push(&mut self, f: &mut FrameFeatures) {
+        let Some(bands) = f.bands.take() else { return };
+        self.band_count = bands.len();
+        if self.error.is_none() {
+            let t = Instant::now();
+            if let Err(e) = self.stream.push(&bands, &mut self.out) {
+                self.error = Some(e);
+            }
+            self.time += t.elapsed();
+        }
+    }
+
+    /// Completes the last pulse with silent frames (causal: earlier outputs do not change).
+    fn finish(&mut self, frames: usize) {
+        let silent = vec![0f32; self.band_count];
+        let t = Instant::now();
+        while self.error.is_none() && self.out.len() < frames && self.stream.pending() > 0 {
+            if let Err(e) = self.stream.push(&silent, &mut self.out) {
+                self.error = Some(e);
+            }
+        }
+        self.out.truncate(frames);
+        self.time += t.elapsed();
+    }
 }
 
 impl PipelineSink {
@@ -115,13 +159,22 @@ impl PipelineSink {
             stream: None,
             frames: Vec::new(),
             bands: false,
+            net: None,
         }
     }
 
     fn finish(&mut self) {
-        let frames = &mut self.frames;
+        let (frames, net) = (&mut self.frames, &mut self.net);
         if let Some(stream) = &mut self.stream {
-            stream.finish(&mut |f| frames.push(f));
+            stream.finish(&mut |mut f| {
+                if let Some(net) = net.as_mut() {
+                    net.push(&mut f);
+                }
+                frames.push(f)
+            });
+        }
+        if let Some(net) = &mut self.net {
+            net.finish(self.frames.len());
         }
     }
 }
@@ -138,9 +191,14 @@ impl AudioSink for PipelineSink {
     }
 
     fn samples(&mut self, interleaved: &[f32]) {
-        let frames = &mut self.frames;
+        let (frames, net) = (&mut self.frames, &mut self.net);
         if let Some(stream) = &mut self.stream {
-            stream.push(interleaved, &mut |f| frames.push(f));
+            stream.push(interleaved, &mut |mut f| {
+                if let Some(net) = net.as_mut() {
+                    net.push(&mut f);
+                }
+                frames.push(f)
+            });
         }
     }
 }
@@ -149,34 +207,42 @@ impl AudioSink for PipelineSink {
 pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, AnalysisError> {
     let start = Instant::now();
     let mut sink = PipelineSink::new();
-    sink.bands = options.beat_model.is_some();
+    if let Some(model) = &options.beat_model {
+        let stream = model
+            .stream(FILE_PULSE)
+            .map_err(|e| AnalysisError::new(path, format!("beat model: {e}")))?;
+        sink.bands = true;
+        sink.net = Some(NetRun {
+            stream,
+            out: Vec::new(),
+            band_count: 0,
+            time: Duration::ZERO,
+            error: None,
+        });
+    }
     let info = decode_file(path, &mut sink)?;
     sink.finish();
     let decode_total = start.elapsed();
     let stream = sink.stream.as_mut().expect("decode started the sink");
     let (resample, spectrum) = stream.stage_times();
+    let source = stream.take_facts();
+    let (net, network) = match sink.net.take() {
+        Some(run) => {
+            if let Some(e) = run.error {
+                return Err(AnalysisError::new(path, format!("beat model: {e}")));
+            }
+            (Some(run.out), run.time)
+        }
+        None => (None, Duration::ZERO),
+    };
+    // The network runs inside the front end's frame callback, so the spectrum time holds it.
+    let spectrum = spectrum.saturating_sub(network);
     let mut times = StageTimes {
         resample,
         spectrum,
-        decode: decode_total.saturating_sub(resample + spectrum),
+        network,
+        decode: decode_total.saturating_sub(resample + spectrum + network),
         ..Default::default()
-    };
-    let source = stream.take_facts();
-    let net = match &options.beat_model {
-        Some(model) => {
-            let t = Instant::now();
-            let mut bands = Vec::with_capacity(sink.frames.len() * 71);
-            for f in &mut sink.frames {
-                bands.extend_from_slice(f.bands.as_deref().unwrap_or(&[]));
-                f.bands = None;
-            }
-            let net = model
-                .activations(&bands)
-                .map_err(|e| AnalysisError::new(path, format!("beat model: {e}")))?;
-            times.network = t.elapsed();
-            Some(net)
-        }
-        None => None,
     };
     let artifacts = analyze_frames(&sink.frames, net.as_deref(), &source, options, &mut times);
     Ok(Analysis {

@@ -156,13 +156,18 @@ impl BeatNet {
     /// to take `pulse` frames per call and to keep the dilated convolutions' history itself,
     /// so each frame is computed once and the output equals the whole-piece run.
     pub fn stream(&self) -> Result<BeatNetStream, ModelError> {
+        self.stream_with(self.pulse)
+    }
+
+    /// [`BeatNet::stream`] with `pulse` frames per inference.
+    pub fn stream_with(&self, pulse: usize) -> Result<BeatNetStream, ModelError> {
+        let pulse = pulse.max(1);
         let invalid = |e: TractError| ModelError::Invalid {
             path: self.path.clone(),
             problem: format!("streaming: {e:#}"),
         };
         let frames = self.typed.symbols.sym("frames");
-        let pulsed =
-            PulsedModel::new(&self.typed, frames, &self.pulse.to_dim()).map_err(invalid)?;
+        let pulsed = PulsedModel::new(&self.typed, frames, &pulse.to_dim()).map_err(invalid)?;
         let delay = pulsed
             .output_fact(0)
             .map_err(invalid)?
@@ -177,8 +182,8 @@ impl BeatNet {
         let state = TypedSimpleState::new(&plan).map_err(invalid)?;
         Ok(BeatNetStream {
             state,
-            input: Vec::with_capacity(self.pulse * self.bands),
-            pulse: self.pulse,
+            input: Vec::with_capacity(pulse * self.bands),
+            pulse,
             bands: self.bands,
             skip: delay,
             taken: 0,
@@ -294,8 +299,8 @@ impl BeatActivationModel for BeatNet {
         BeatNet::activations(self, bands).map_err(|e| e.to_string())
     }
 
-    fn stream(&self) -> Result<Box<dyn StreamingBeatActivation>, String> {
-        BeatNet::stream(self)
+    fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String> {
+        BeatNet::stream_with(self, pulse)
             .map(|s| Box::new(s) as Box<dyn StreamingBeatActivation>)
             .map_err(|e| e.to_string())
     }

@@ -17,8 +17,10 @@ pub trait BeatActivationModel: Send + Sync {
     fn sha256_prefix(&self) -> [u8; 8];
     /// Beat and downbeat probability per frame for a whole piece; `bands` is frame-major.
     fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, String>;
-    /// A causal stream of the same network, for live audio.
-    fn stream(&self) -> Result<Box<dyn StreamingBeatActivation>, String>;
+    /// A causal stream of the same network taking `pulse` frames per inference: small
+    /// pulses for live audio (latency), large ones for files (memory stays bounded, speed
+    /// near the whole-piece run).
+    fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String>;
 }
 
 /// The network run frame by frame. Frames go in one at a time; the probabilities come out

@@ -42,11 +42,28 @@ fn engine(e: impl std::fmt::Display) -> StoreError {
 impl SledStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path, config: &StoreConfig) -> Result<SledStore, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(config.cache_capacity_bytes)
-            .open()
-            .map_err(|e| StoreError::Engine(format!("cannot open {}: {e}", path.display())))?;
+        let open = || {
+            sled::Config::new()
+                .path(path)
+                .cache_capacity(config.cache_capacity_bytes)
+                .open()
+        };
+        // Another process holding the store (a daemon, or one that is just exiting: sled's
+        // flusher releases the file lock a moment after the handle is dropped) gets two
+        // seconds before this is an error.
+        let mut attempt = 0;
+        let db = loop {
+            match open() {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && attempt < 20 =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other,
+            }
+        }
+        .map_err(|e| StoreError::Engine(format!("cannot open {}: {e}", path.display())))?;
         let meta = db.open_tree("meta").map_err(engine)?;
         let artifacts = db.open_tree("artifacts").map_err(engine)?;
         let seq = db.open_tree("seq").map_err(engine)?;

@@ -11,9 +11,8 @@ use necken_rhythm::learned::BeatActivationModel;
 #[cfg(feature = "models")]
 pub fn load(path: &Path, pulse: usize) -> Result<Arc<dyn BeatActivationModel>, String> {
     let net = necken_models::BeatNet::load(path).map_err(|e| e.to_string())?;
-    let net = net.with_pulse(pulse);
     // Build one stream now, so a model tract cannot stream fails at start, not mid-music.
-    net.stream().map_err(|e| e.to_string())?;
+    net.stream_with(pulse).map_err(|e| e.to_string())?;
     Ok(Arc::new(net))
 }
 

@@ -54,6 +54,8 @@ pub struct EngineSettings {
     pub switch_margin: f32,
     /// The beat network's share of the activations (when there is a network).
     pub net_share: f32,
+    /// Frames per streamed network inference.
+    pub beat_pulse: usize,
 }
 
 /// The models the engine runs.
@@ -81,6 +83,7 @@ impl EngineSettings {
             confirm_windows: c.analysis.confirm_windows,
             switch_margin: c.analysis.switch_margin,
             net_share: c.analysis.beat_share,
+            beat_pulse: c.analysis.beat_pulse,
         }
     }
 }
@@ -221,7 +224,7 @@ impl Engine {
             Some(model) => {
                 stream = stream.with_bands();
                 options.beat_model = Some(model.clone());
-                Some(model.stream()?)
+                Some(model.stream(settings.beat_pulse)?)
             }
             None => None,
         };
@@ -774,6 +777,8 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/beat-tcn-v1.onnx");
         // A pulse that does not divide the clip: the last frames need the end-of-source drain.
         let beat = crate::beat_model::load(&path, 7).unwrap();
+        let mut settings = settings();
+        settings.beat_pulse = 7;
         let models = Models {
             style: None,
             beat: Some(beat),
@@ -782,7 +787,7 @@ mod tests {
             name: "a.wav".into(),
             file: Some((TrackId([9; 16]), Tags::default())),
         };
-        let mut engine = Engine::new(settings(), models, source, ANALYSIS_RATE, 1).unwrap();
+        let mut engine = Engine::new(settings, models, source, ANALYSIS_RATE, 1).unwrap();
         let mut events = Vec::new();
         let audio = clicks(20.03, 120.0, 3);
         run(&mut engine, &audio, &mut events);

@@ -213,7 +213,7 @@ fn migrate_upgrades_old_records_and_refuses_newer_ones() {
         store.put(&meta(2), &newer).unwrap();
     }
     let o = necken(&store_path, &["migrate"]);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("old2.wav") && err.contains("newer"), "{err}");
     assert!(err.contains("migrated 1 record(s)"), "{err}");
