@@ -87,7 +87,9 @@ fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
-    plan: Arc<TypedRunnableModel>,
+    /// The whole-piece plan, optimized on first use: the daemon only streams, and the
+    /// optimized plan costs megabytes it would never use.
+    plan: std::sync::OnceLock<Arc<TypedRunnableModel>>,
     /// The decluttered graph with its symbolic frame axis, kept to make streams from.
     typed: TypedModel,
     bands: usize,
@@ -113,11 +115,6 @@ impl BeatNet {
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
-        let plan = typed
-            .clone()
-            .into_optimized()
-            .and_then(|m| m.into_runnable())
-            .map_err(invalid)?;
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -125,7 +122,7 @@ impl BeatNet {
         let mut sha256_prefix = [0u8; 8];
         sha256_prefix.copy_from_slice(&digest[..8]);
         Ok(BeatNet {
-            plan,
+            plan: std::sync::OnceLock::new(),
             typed,
             bands: Self::BANDS,
             path: path.to_path_buf(),
@@ -207,8 +204,22 @@ impl BeatNet {
             path: self.path.clone(),
             problem: e.to_string(),
         })?;
-        let out = self
-            .plan
+        let plan = match self.plan.get() {
+            Some(plan) => plan.clone(),
+            None => {
+                let plan = self
+                    .typed
+                    .clone()
+                    .into_optimized()
+                    .and_then(|m| m.into_runnable())
+                    .map_err(|e| ModelError::Invalid {
+                        path: self.path.clone(),
+                        problem: format!("{e:#}"),
+                    })?;
+                self.plan.get_or_init(|| plan).clone()
+            }
+        };
+        let out = plan
             .run(tvec!(Tensor::from(input).into()))
             .map_err(|e| ModelError::Invalid {
                 path: self.path.clone(),
