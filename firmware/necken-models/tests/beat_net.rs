@@ -27,14 +27,20 @@ fn the_int8_variant_stays_close_to_the_float_network() {
     compare_with_pytorch("beat-tcn-v1-int8.onnx", 0.97, None);
 }
 
-fn compare_with_pytorch(model: &str, min_cosine: f64, max_abs_diff: Option<f32>) {
-    let net = BeatNet::load(&root().join("models").join(model)).unwrap();
+/// The demo clip's front-end frames and their log bands, frame-major.
+fn demo_bands() -> (Vec<necken_rhythm::frontend::FrameFeatures>, Vec<f32>) {
     let clip = root().join("tests/fixtures/demo/demo_polska.ogg");
     let frames = necken_analysis::file_frames_with_bands(&clip).unwrap();
-    let bands: Vec<f32> = frames
+    let bands = frames
         .iter()
         .flat_map(|f| f.bands.as_deref().unwrap().iter().copied())
         .collect();
+    (frames, bands)
+}
+
+fn compare_with_pytorch(model: &str, min_cosine: f64, max_abs_diff: Option<f32>) {
+    let net = BeatNet::load(&root().join("models").join(model)).unwrap();
+    let (_, bands) = demo_bands();
     let ours = net.activations(&bands).unwrap();
     let reference: Vec<f32> =
         std::fs::read(root().join("tests/fixtures/demo/demo_polska.beat-tcn-v1.act"))
@@ -118,12 +124,7 @@ fn a_missing_truncated_or_unlisted_model_is_a_clear_error() {
 /// probabilities of the whole-clip run, in order, with at most `pulse − 1` frames held back.
 #[test]
 fn the_streamed_network_equals_the_whole_clip_run() {
-    let clip = root().join("tests/fixtures/demo/demo_polska.ogg");
-    let frames = necken_analysis::file_frames_with_bands(&clip).unwrap();
-    let bands: Vec<f32> = frames
-        .iter()
-        .flat_map(|f| f.bands.as_deref().unwrap().iter().copied())
-        .collect();
+    let (frames, bands) = demo_bands();
     for pulse in [1, 3] {
         let net = BeatNet::load(&root().join("models/beat-tcn-v1.onnx"))
             .unwrap()
