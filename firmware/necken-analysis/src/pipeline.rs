@@ -41,7 +41,7 @@ pub struct AnalysisOptions {
 }
 
 impl AnalysisOptions {
-    /// DSP-only settings for a profile (no model; [`AnalysisOptions::with_beat_model`] adds one).
+    /// DSP-only settings for a profile (set `beat_model` to add the network).
     pub fn new(profile: Profile) -> AnalysisOptions {
         AnalysisOptions {
             profile,
@@ -49,12 +49,6 @@ impl AnalysisOptions {
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
         }
-    }
-
-    /// The same settings with a beat network.
-    pub fn with_beat_model(mut self, model: Arc<dyn BeatActivationModel>) -> AnalysisOptions {
-        self.beat_model = Some(model);
-        self
     }
 }
 
@@ -121,7 +115,6 @@ struct PipelineSink {
 struct NetRun {
     stream: Box<dyn StreamingBeatActivation>,
     out: Vec<[f32; 2]>,
-    band_count: usize,
     time: Duration,
     error: Option<String>,
 }
@@ -129,7 +122,6 @@ struct NetRun {
 impl NetRun {
     fn push(&mut self, f: &mut FrameFeatures) {
         let Some(bands) = f.bands.take() else { return };
-        self.band_count = bands.len();
         if self.error.is_none() {
             let t = Instant::now();
             if let Err(e) = self.stream.push(&bands, &mut self.out) {
@@ -139,17 +131,14 @@ impl NetRun {
         }
     }
 
-    /// Completes the last pulse with silent frames (causal: earlier outputs do not change).
-    fn finish(&mut self, frames: usize) {
-        let silent = vec![0f32; self.band_count];
-        let t = Instant::now();
-        while self.error.is_none() && self.out.len() < frames && self.stream.pending() > 0 {
-            if let Err(e) = self.stream.push(&silent, &mut self.out) {
+    fn finish(&mut self) {
+        if self.error.is_none() {
+            let t = Instant::now();
+            if let Err(e) = self.stream.finish(&mut self.out) {
                 self.error = Some(e);
             }
+            self.time += t.elapsed();
         }
-        self.out.truncate(frames);
-        self.time += t.elapsed();
     }
 }
 
@@ -174,7 +163,7 @@ impl PipelineSink {
             });
         }
         if let Some(net) = &mut self.net {
-            net.finish(self.frames.len());
+            net.finish();
         }
     }
 }
@@ -215,7 +204,6 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
         sink.net = Some(NetRun {
             stream,
             out: Vec::new(),
-            band_count: 0,
             time: Duration::ZERO,
             error: None,
         });
@@ -317,9 +305,9 @@ pub fn analyze_frames(
 ) -> RawArtifacts {
     let t = Instant::now();
     let dsp = Activations::from_frames(frames);
-    let (act, model) = match (net, &options.beat_model) {
+    let (mixed, model) = match (net, &options.beat_model) {
         (Some(net), Some(model)) if net.len() >= frames.len() => (
-            mix_activations(&dsp, net, options.net_share),
+            Some(mix_activations(&dsp, net, options.net_share)),
             Some(ModelRef {
                 id: model.id().to_string(),
                 sha256_prefix: model.sha256_prefix(),
@@ -331,16 +319,17 @@ pub fn analyze_frames(
                 net.len(),
                 frames.len()
             );
-            (dsp.clone(), None)
+            (None, None)
         }
-        (None, _) => (dsp.clone(), None),
+        (None, _) => (None, None),
     };
+    let act = mixed.as_ref().unwrap_or(&dsp);
     times.activation = t.elapsed();
 
     let t = Instant::now();
     let onset_frames = pick_onsets(&dsp.beat);
     let track = if onset_frames.len() >= MIN_ONSETS {
-        BarPointerTracker::new(options.tracker.clone()).track(&act)
+        BarPointerTracker::new(options.tracker.clone()).track(act)
     } else {
         Default::default()
     };

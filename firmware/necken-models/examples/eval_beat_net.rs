@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use necken_models::BeatNet;
 use necken_rhythm::activation::Activations;
+use necken_rhythm::learned::mix_activations;
 use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
 use necken_rhythm::FRAME_RATE;
@@ -52,13 +53,7 @@ fn main() {
             continue;
         }
         let dsp = Activations::from_frames(&frames);
-        let n = dsp.len().min(nn.len());
-        let mix = |d: f32, k: f32| share * k + (1.0 - share) * d;
-        let act = Activations {
-            beat: (0..n).map(|i| mix(dsp.beat[i], nn[i][0])).collect(),
-            downbeat: (0..n).map(|i| mix(dsp.downbeat[i], nn[i][1])).collect(),
-            harmonic: dsp.harmonic[..n].to_vec(),
-        };
+        let act = mix_activations(&dsp, &nn, share);
         let r = tracker.track(&act);
         let text: String = r
             .beat_frames

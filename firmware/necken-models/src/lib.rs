@@ -96,7 +96,6 @@ pub struct BeatNet {
     path: PathBuf,
     id: String,
     sha256_prefix: [u8; 8],
-    pulse: usize,
 }
 
 impl BeatNet {
@@ -128,20 +127,7 @@ impl BeatNet {
             path: path.to_path_buf(),
             id,
             sha256_prefix,
-            pulse: Self::DEFAULT_PULSE,
         })
-    }
-
-    /// Frames per streamed inference unless [`BeatNet::with_pulse`] says otherwise.
-    pub const DEFAULT_PULSE: usize = 2;
-
-    /// Sets the frames per inference of streams made from now on: 1 gives each frame's
-    /// probabilities as soon as it arrives; larger pulses cost less CPU per second (tract's
-    /// per-call overhead dominates at this model size) but hold frames back up to `pulse − 1`
-    /// frames.
-    pub fn with_pulse(mut self, pulse: usize) -> BeatNet {
-        self.pulse = pulse.max(1);
-        self
     }
 
     /// The model file.
@@ -151,13 +137,11 @@ impl BeatNet {
 
     /// A causal stream of this network with tract's pulsed execution: the graph is rewritten
     /// to take `pulse` frames per call and to keep the dilated convolutions' history itself,
-    /// so each frame is computed once and the output equals the whole-piece run.
-    pub fn stream(&self) -> Result<BeatNetStream, ModelError> {
-        self.stream_with(self.pulse)
-    }
-
-    /// [`BeatNet::stream`] with `pulse` frames per inference.
-    pub fn stream_with(&self, pulse: usize) -> Result<BeatNetStream, ModelError> {
+    /// so each frame is computed once and the output equals the whole-piece run. A pulse of 1
+    /// gives each frame's probabilities as soon as it arrives; larger pulses cost less CPU
+    /// (tract's per-call overhead dominates at this model size) but hold frames back up to
+    /// `pulse − 1` frames.
+    pub fn stream(&self, pulse: usize) -> Result<BeatNetStream, ModelError> {
         let pulse = pulse.max(1);
         let invalid = |e: TractError| ModelError::Invalid {
             path: self.path.clone(),
@@ -295,6 +279,20 @@ impl BeatNetStream {
     pub fn pending(&self) -> usize {
         (self.taken - self.given) as usize
     }
+
+    /// The source ended: completes the last pulse with silent frames (the network is causal,
+    /// so they cannot change the earlier frames' output), appends the probabilities of every
+    /// frame taken and drops those of the padding.
+    pub fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), ModelError> {
+        let (target, before, first) = (self.taken, self.given, out.len());
+        let silent = vec![0f32; self.bands];
+        while self.given < target {
+            self.push(&silent, out)?;
+        }
+        out.truncate(first + (target - before) as usize);
+        self.taken = self.given;
+        Ok(())
+    }
 }
 
 impl BeatActivationModel for BeatNet {
@@ -311,7 +309,7 @@ impl BeatActivationModel for BeatNet {
     }
 
     fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String> {
-        BeatNet::stream_with(self, pulse)
+        BeatNet::stream(self, pulse)
             .map(|s| Box::new(s) as Box<dyn StreamingBeatActivation>)
             .map_err(|e| e.to_string())
     }
@@ -324,5 +322,9 @@ impl StreamingBeatActivation for BeatNetStream {
 
     fn pending(&self) -> usize {
         BeatNetStream::pending(self)
+    }
+
+    fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), String> {
+        BeatNetStream::finish(self, out).map_err(|e| e.to_string())
     }
 }

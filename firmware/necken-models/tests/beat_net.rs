@@ -125,12 +125,10 @@ fn a_missing_truncated_or_unlisted_model_is_a_clear_error() {
 #[test]
 fn the_streamed_network_equals_the_whole_clip_run() {
     let (frames, bands) = demo_bands();
+    let net = BeatNet::load(&root().join("models/beat-tcn-v1.onnx")).unwrap();
+    let whole = net.activations(&bands).unwrap();
     for pulse in [1, 3] {
-        let net = BeatNet::load(&root().join("models/beat-tcn-v1.onnx"))
-            .unwrap()
-            .with_pulse(pulse);
-        let whole = net.activations(&bands).unwrap();
-        let mut stream = net.stream().unwrap();
+        let mut stream = net.stream(pulse).unwrap();
         let mut streamed = Vec::new();
         for f in &frames {
             stream
@@ -147,6 +145,10 @@ fn the_streamed_network_equals_the_whole_clip_run() {
             whole.len(),
             "pulse {pulse}"
         );
+        // The end of the source: the held frames come out, the silent padding does not.
+        stream.finish(&mut streamed).unwrap();
+        assert_eq!(streamed.len(), whole.len(), "pulse {pulse} after finish");
+        assert_eq!(stream.pending(), 0);
         let worst = streamed
             .iter()
             .zip(&whole)
@@ -154,10 +156,7 @@ fn the_streamed_network_equals_the_whole_clip_run() {
             .fold(0f32, f32::max);
         assert!(worst < 1e-4, "pulse {pulse}: streamed differs by {worst}");
     }
-    let mut stream = BeatNet::load(&root().join("models/beat-tcn-v1.onnx"))
-        .unwrap()
-        .stream()
-        .unwrap();
+    let mut stream = net.stream(2).unwrap();
     let e = stream.push(&[0.0; 12], &mut Vec::new()).unwrap_err();
     assert!(e.to_string().contains("12 bands"), "{e}");
 }

@@ -30,18 +30,29 @@ pub trait StreamingBeatActivation: Send {
     fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String>;
     /// Frames taken whose probabilities are not out yet.
     fn pending(&self) -> usize;
+    /// The source ended: appends the probabilities of the frames still pending (the last
+    /// pulse is completed with silent frames, which cannot change a causal network's earlier
+    /// output).
+    fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), String>;
 }
 
 /// Mixes network probabilities into DSP activations: `share` of the network's (clamped to
 /// 0..=1), the rest the DSP's. Harmonic change stays DSP.
 pub fn mix_activations(dsp: &Activations, net: &[[f32; 2]], share: f32) -> Activations {
     let n = dsp.len().min(net.len());
-    let mix = |d: f32, k: f32| share * k.clamp(0.0, 1.0) + (1.0 - share) * d;
     Activations {
-        beat: (0..n).map(|i| mix(dsp.beat[i], net[i][0])).collect(),
-        downbeat: (0..n).map(|i| mix(dsp.downbeat[i], net[i][1])).collect(),
+        beat: (0..n).map(|i| mix(dsp.beat[i], net[i][0], share)).collect(),
+        downbeat: (0..n)
+            .map(|i| mix(dsp.downbeat[i], net[i][1], share))
+            .collect(),
         harmonic: dsp.harmonic[..n].to_vec(),
     }
+}
+
+/// One activation value: `share` of the network's probability (clamped to 0..=1), the rest
+/// the DSP's.
+pub fn mix(dsp: f32, net: f32, share: f32) -> f32 {
+    share * net.clamp(0.0, 1.0) + (1.0 - share) * dsp
 }
 
 #[cfg(test)]

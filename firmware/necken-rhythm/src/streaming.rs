@@ -13,6 +13,7 @@
 //! is no look-ahead and no beat placement refinement.
 
 use crate::frontend::FrameFeatures;
+use crate::learned::mix;
 use crate::tracker::{BarPattern, BarPointerTracker, TrackerConfig, EPS, LOW_FLOOR};
 
 /// Frames of the causal moving mean (0.5 s).
@@ -182,8 +183,7 @@ impl StreamingTracker {
         share: f32,
     ) -> Option<BeatEvent> {
         let (a, low) = self.dsp_activations(f);
-        let mix = |d: f32, n: f32| share * n.clamp(0.0, 1.0) + (1.0 - share) * d;
-        self.push_activations(mix(a, net[0]), mix(low, net[1]))
+        self.push_activations(mix(a, net[0], share), mix(low, net[1], share))
     }
 
     /// The causally normalized flux and low-band flux of a frame, both 0..=1-ish.

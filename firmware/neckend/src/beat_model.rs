@@ -12,7 +12,7 @@ use necken_rhythm::learned::BeatActivationModel;
 pub fn load(path: &Path, pulse: usize) -> Result<Arc<dyn BeatActivationModel>, String> {
     let net = necken_models::BeatNet::load(path).map_err(|e| e.to_string())?;
     // Build one stream now, so a model tract cannot stream fails at start, not mid-music.
-    net.stream_with(pulse).map_err(|e| e.to_string())?;
+    net.stream(pulse).map_err(|e| e.to_string())?;
     Ok(Arc::new(net))
 }
 

@@ -165,7 +165,7 @@ pub fn load_models(c: &Config) -> Result<Models, String> {
     Ok(Models { style, beat })
 }
 
-/// What SIGHUP runs: re-reads the configuration and the style models into the running state.
+/// What SIGHUP runs: re-reads the configuration and the models into the running state.
 type Reload<'a> = dyn FnMut(&mut Config, &mut Models, &mut EngineSettings) + 'a;
 
 fn unix_ms() -> u64 {

@@ -185,7 +185,6 @@ pub struct Engine {
     net: Option<Box<dyn StreamingBeatActivation>>,
     held: VecDeque<FrameFeatures>,
     net_out: Vec<[f32; 2]>,
-    band_count: usize,
     source: SourceInfo,
     stream: FrameStream,
     tracker: StreamingTracker,
@@ -233,7 +232,6 @@ impl Engine {
             net,
             held: VecDeque::with_capacity(16),
             net_out: Vec::with_capacity(16),
-            band_count: 0,
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
             smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
             tracker: StreamingTracker::new(TrackerConfig::default()),
@@ -326,9 +324,6 @@ impl Engine {
         };
         // The bands only feed the network; segments keep frames without them (70 floats each).
         let bands = f.bands.take();
-        if let Some(b) = &bands {
-            self.band_count = b.len();
-        }
         let mut out = std::mem::take(&mut self.net_out);
         let failed = match bands.as_deref().map(|b| net.push(b, &mut out)) {
             Some(Ok(())) => None,
@@ -336,12 +331,7 @@ impl Engine {
             None => Some("the front end gave a frame without bands".to_string()),
         };
         self.held.push_back(f);
-        for a in out.drain(..) {
-            if let Some(f) = self.held.pop_front() {
-                self.process_frame(f, Some(a), emit);
-            }
-        }
-        self.net_out = out;
+        self.release_held(out, emit);
         if let Some(e) = failed {
             log::error!(
                 "{}: beat network failed, DSP activations only from here on: {e}",
@@ -352,24 +342,24 @@ impl Engine {
         }
     }
 
-    /// At the end of the source, completes the network's last pulse with silent frames (the
-    /// network is causal: they cannot change the earlier frames' output).
-    fn drain_net(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
-        let Some(net) = &mut self.net else { return };
-        let silent = vec![0f32; self.band_count];
-        let mut out = std::mem::take(&mut self.net_out);
-        while out.len() < self.held.len() && net.pending() > 0 {
-            if let Err(e) = net.push(&silent, &mut out) {
-                log::error!("{}: beat network failed at the end: {e}", self.source.name);
-                break;
-            }
-        }
+    /// Sends on the held frames whose probabilities are in `out`, oldest first.
+    fn release_held(&mut self, mut out: Vec<[f32; 2]>, emit: &mut dyn FnMut(EngineEvent)) {
         for a in out.drain(..) {
             if let Some(f) = self.held.pop_front() {
                 self.process_frame(f, Some(a), emit);
             }
         }
         self.net_out = out;
+    }
+
+    /// At the end of the source, gets the network's output for the frames it still holds.
+    fn drain_net(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(net) = &mut self.net else { return };
+        let mut out = std::mem::take(&mut self.net_out);
+        if let Err(e) = net.finish(&mut out) {
+            log::error!("{}: beat network failed at the end: {e}", self.source.name);
+        }
+        self.release_held(out, emit);
     }
 
     /// Frames still waiting for the network (the end of the source) go on without it.
@@ -667,6 +657,10 @@ mod tests {
             .collect()
     }
 
+    fn duration_of(segment: &Segment) -> f32 {
+        segment.artifacts.audio_stats.as_ref().unwrap().duration_s
+    }
+
     fn run(engine: &mut Engine, audio: &[f32], events: &mut Vec<EngineEvent>) {
         for chunk in audio.chunks(160) {
             engine.push(chunk, &mut |e| events.push(e));
@@ -717,12 +711,7 @@ mod tests {
         );
         assert_ne!(segments[0].id, segments[1].id);
         assert_eq!(segments[0].name, "live:test#1");
-        let duration = segments[0]
-            .artifacts
-            .audio_stats
-            .as_ref()
-            .unwrap()
-            .duration_s;
+        let duration = duration_of(segments[0]);
         assert!((25.0..=31.0).contains(&duration), "{duration}");
         // Beats while the first tune plays, about two per second, none in the silences.
         let beats: Vec<&BeatInfo> = events
@@ -759,12 +748,7 @@ mod tests {
         assert_eq!(segments.len(), 1);
         assert_eq!(segments[0].id, id);
         assert_eq!(segments[0].name, "a.wav");
-        let d = segments[0]
-            .artifacts
-            .audio_stats
-            .as_ref()
-            .unwrap()
-            .duration_s;
+        let d = duration_of(segments[0]);
         assert!((d - 36.0).abs() < 0.1, "{d}");
     }
 
@@ -810,12 +794,7 @@ mod tests {
             .map(|m| m.id.as_str())
             .collect();
         assert_eq!(models, ["beat-tcn-v1"]);
-        let d = segments[0]
-            .artifacts
-            .audio_stats
-            .as_ref()
-            .unwrap()
-            .duration_s;
+        let d = duration_of(segments[0]);
         assert!((d - 20.0).abs() < 0.1, "{d}");
     }
 
