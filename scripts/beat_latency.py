@@ -29,7 +29,7 @@ def main():
     ap.add_argument("--clips", type=int, default=4, help="clips, one per style in turn")
     ap.add_argument("--speed", type=float, default=1.0)
     ap.add_argument("--config", help="board profile (its beat_pulse and beat_share)")
-    ap.add_argument("--no-beat-model", action="store_true", help="DSP activations only")
+    ap.add_argument("--no-beat-model", action="store_true", help="DSP activations only, no embedding network")
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "target/release/neckend"))
     args = ap.parse_args()
     with open(os.path.join(DEV, "labels.csv")) as f:
@@ -48,8 +48,9 @@ def main():
             subprocess.run(
                 [args.binary, "--no-mqtt", "--no-model", "--store", os.path.join(work, "s.sled"),
                  *(["--config", args.config] if args.config else []),
-                 *(["--no-beat-model"] if args.no_beat_model
-                   else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v1.onnx")]),
+                 *(["--no-beat-model", "--no-embed-model"] if args.no_beat_model
+                   else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v1.onnx"),
+                         "--embed-model", os.path.join(ROOT, "models", "embed-cnn-v1.onnx")]),
                  "--force", "--realtime", "--speed", str(args.speed), "--events", events,
                  "--input", os.path.join(DEV, clip)],
                 check=True, stderr=subprocess.DEVNULL)

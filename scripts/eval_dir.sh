@@ -10,6 +10,7 @@ rm -rf "$out"; mkdir -p "$out"
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
 export NECKEN_BEAT_MODEL=${NECKEN_BEAT_MODEL:-$here/models/beat-tcn-v1.onnx}
+export NECKEN_EMBED_MODEL=${NECKEN_EMBED_MODEL:-$here/models/embed-cnn-v1.onnx}
 "$bin" --store "$out/store" analyze "$clips" "$@" > "$out/analyze.txt"
 "$bin" --store "$out/store" export --format beats --out "$out/beats" 2>/dev/null
 python3 "$here/scripts/score_by_style.py" "$out/beats" "$clips" --json "$out/by_style.json"

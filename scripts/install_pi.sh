@@ -42,6 +42,7 @@ if [ ! -f /etc/necken/board.toml ]; then
     sed -e 's|^path = .*|path = "/var/lib/neckend/store.sled"|' \
         -e 's|^style_model = .*|style_model = "/opt/necken/models/style-head-v1.nkhead"|' \
         -e 's|^beat_model = .*|beat_model = "/opt/necken/models/beat-tcn-v1.onnx"|' \
+        -e 's|^embed_model = .*|embed_model = "/opt/necken/models/embed-cnn-v1.onnx"|' \
         "$PROFILE" > /etc/necken/board.toml
     echo "wrote /etc/necken/board.toml from $PROFILE: set [mqtt] host and [audio] device there"
 fi

@@ -43,6 +43,8 @@ fn neckend(store: &Path, port: u16, extra: &[&str]) -> Child {
         .arg(model())
         .arg("--beat-model")
         .arg(beat_model())
+        .arg("--embed-model")
+        .arg(beat_model().with_file_name("embed-cnn-v1.onnx"))
         .args(["--mqtt-host", "127.0.0.1", "--device-id", DEVICE])
         .arg("--mqtt-port")
         .arg(port.to_string())
@@ -178,7 +180,12 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
         assert!(t["duration_s"].as_f64().unwrap() > 25.0);
         assert!(t["beats"].as_u64().unwrap() > 40);
         assert_eq!(t["decided_by"], "model");
-        assert_eq!(t["models"], serde_json::json!(["beat-tcn-v1"]));
+        assert_eq!(
+            t["models"],
+            serde_json::json!(["beat-tcn-v1", "embed-cnn-v1"])
+        );
+        let vocal = t["vocal"].as_f64().expect("a vocal score");
+        assert!((0.0..=1.0).contains(&vocal), "{t}");
     }
     assert_eq!(tracks[0]["beats_per_bar"], 3, "the polska is ternary");
 

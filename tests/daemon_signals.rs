@@ -38,9 +38,10 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
         std::fs::write(
             &config,
             format!(
-                "name = \"t\"\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\nwindow_s = {window}\n",
+                "name = \"t\"\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\nembed_model = \"{}\"\nwindow_s = {window}\n",
                 model.display(),
-                model.with_file_name("beat-tcn-v1.onnx").display()
+                model.with_file_name("beat-tcn-v1.onnx").display(),
+                model.with_file_name("embed-cnn-v1.onnx").display()
             ),
         )
         .unwrap();

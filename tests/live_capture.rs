@@ -47,9 +47,10 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     std::fs::write(
         &config,
         format!(
-            "name = \"test\"\n[audio]\nsample_rate = 48000\nring_s = 60.0\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\n[segments]\nmin_s = 10.0\n",
+            "name = \"test\"\n[audio]\nsample_rate = 48000\nring_s = 60.0\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\nembed_model = \"{}\"\n[segments]\nmin_s = 10.0\n",
             model.display(),
-            model.with_file_name("beat-tcn-v1.onnx").display()
+            model.with_file_name("beat-tcn-v1.onnx").display(),
+            model.with_file_name("embed-cnn-v1.onnx").display()
         ),
     )
     .unwrap();
@@ -104,8 +105,8 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     assert_eq!(track["beats_per_bar"], 3, "a vals is ternary: {track}");
     assert_eq!(
         track["models"],
-        serde_json::json!(["beat-tcn-v1"]),
-        "the stored artifacts record the beat network: {track}"
+        serde_json::json!(["beat-tcn-v1", "embed-cnn-v1"]),
+        "the stored artifacts record both networks: {track}"
     );
     let beats: Vec<f64> = all
         .iter()

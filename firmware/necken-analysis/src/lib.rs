@@ -23,8 +23,8 @@ mod stream;
 pub use decode::{decode_file, AudioSink, DecodeInfo};
 pub use files::{audio_files_in, is_audio_file, AUDIO_EXTENSIONS};
 pub use pipeline::{
-    analyze_file, analyze_frames, analyze_samples, Analysis, AnalysisOptions, SourceFacts,
-    StageTimes,
+    analyze_file, analyze_frames, analyze_samples, attach_embeddings, Analysis, AnalysisOptions,
+    EmbedRun, SourceFacts, StageTimes,
 };
 pub use stream::FrameStream;
 
@@ -61,6 +61,13 @@ pub fn file_frames_with_bands(
     path: &std::path::Path,
 ) -> Result<Vec<necken_rhythm::frontend::FrameFeatures>, AnalysisError> {
     pipeline::file_frames(path, true)
+}
+
+/// The log-mel frames of a file (the embedding network's front end, 62.5 frames/s).
+pub fn file_mel_frames(
+    path: &std::path::Path,
+) -> Result<Vec<[f32; necken_rhythm::mel::MEL_BANDS]>, AnalysisError> {
+    pipeline::file_mel_frames(path)
 }
 
 /// Frame-wise activations of a file (for diagnostics and the model-training scripts).

@@ -11,8 +11,10 @@ use necken_core::features::BEAT_WINDOW_S;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::{
-    mix_activations, BeatActivationModel, StreamingBeatActivation, DEFAULT_NET_SHARE,
+    mix_activations, BeatActivationModel, EmbeddingModel, PatchEmbeddings, StreamingBeatActivation,
+    DEFAULT_NET_SHARE,
 };
+use necken_rhythm::mel::{MelPatcher, MEL_BANDS, PATCH_FRAMES, PATCH_HOP_S};
 use necken_rhythm::onsets::pick_onsets;
 use necken_rhythm::sections::bar_sections;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
@@ -38,6 +40,9 @@ pub struct AnalysisOptions {
     pub beat_model: Option<Arc<dyn BeatActivationModel>>,
     /// The network's share of the activations (see [`DEFAULT_NET_SHARE`]).
     pub net_share: f32,
+    /// Embedding and instrumental/vocal network. `None` leaves the artifacts' embedding and
+    /// vocal scores absent.
+    pub embedding_model: Option<Arc<dyn EmbeddingModel>>,
 }
 
 impl AnalysisOptions {
@@ -48,6 +53,7 @@ impl AnalysisOptions {
             tracker: TrackerConfig::default(),
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
+            embedding_model: None,
         }
     }
 }
@@ -62,6 +68,10 @@ impl std::fmt::Debug for AnalysisOptions {
                 &self.beat_model.as_ref().map(|m| m.id().to_string()),
             )
             .field("net_share", &self.net_share)
+            .field(
+                "embedding_model",
+                &self.embedding_model.as_ref().map(|m| m.id().to_string()),
+            )
             .finish()
     }
 }
@@ -77,6 +87,8 @@ pub struct StageTimes {
     pub spectrum: Duration,
     /// The beat network (zero without one).
     pub network: Duration,
+    /// The embedding network (zero without one; its mel front end counts as spectrum).
+    pub embedding: Duration,
     /// Activation normalization and mixing.
     pub activation: Duration,
     /// Bar-pointer tracking and beat placement.
@@ -103,12 +115,132 @@ pub struct Analysis {
 const FILE_PULSE: usize = 500;
 
 /// Collects the frames of a decoded file, and runs the beat network on them as they come
-/// (so the bands never pile up: a 10-minute file would hold 17 MB of them).
+/// (so the bands never pile up: a 10-minute file would hold 17 MB of them), and the embedding
+/// network on each batch of mel patches.
 struct PipelineSink {
     stream: Option<FrameStream>,
     frames: Vec<FrameFeatures>,
     bands: bool,
     net: Option<NetRun>,
+    embed: Option<EmbedRun>,
+}
+
+/// Patches per embedding inference: batching amortizes tract's per-call cost, and 8 patches
+/// of input are 0.6 MB.
+const EMBED_BATCH: usize = 8;
+
+/// The embedding network run over a file's mel patches as they complete.
+pub struct EmbedRun {
+    model: Arc<dyn EmbeddingModel>,
+    patcher: MelPatcher,
+    batch: Vec<f32>,
+    out: PatchEmbeddings,
+    time: Duration,
+    error: Option<String>,
+}
+
+impl EmbedRun {
+    /// A run of `model` over a new piece of audio.
+    pub fn new(model: Arc<dyn EmbeddingModel>) -> EmbedRun {
+        EmbedRun {
+            model,
+            patcher: MelPatcher::new(),
+            batch: Vec::with_capacity(EMBED_BATCH * MEL_BANDS * PATCH_FRAMES),
+            out: PatchEmbeddings::default(),
+            time: Duration::ZERO,
+            error: None,
+        }
+    }
+
+    /// Takes the next mel frame.
+    pub fn push(&mut self, frame: &[f32; MEL_BANDS]) {
+        let batch = &mut self.batch;
+        let mut completed = false;
+        self.patcher.push(frame, &mut |p| {
+            batch.extend_from_slice(p);
+            completed = true;
+        });
+        if completed && self.batch.len() >= EMBED_BATCH * MEL_BANDS * PATCH_FRAMES {
+            self.run();
+        }
+    }
+
+    fn run(&mut self) {
+        if self.batch.is_empty() || self.error.is_some() {
+            self.batch.clear();
+            return;
+        }
+        let t = Instant::now();
+        match self.model.embed(&self.batch) {
+            Ok(r) => {
+                self.out.embeddings.extend(r.embeddings);
+                self.out.vocal.extend(r.vocal);
+            }
+            Err(e) => self.error = Some(e),
+        }
+        self.batch.clear();
+        self.time += t.elapsed();
+    }
+
+    /// The audio ended: runs what is left (a piece shorter than a patch gets one padded
+    /// patch) and gives the per-patch results, or the network's error.
+    pub fn finish(mut self) -> Result<(PatchEmbeddings, Duration), String> {
+        let batch = &mut self.batch;
+        self.patcher.finish(&mut |p| batch.extend_from_slice(p));
+        self.run();
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok((self.out, self.time)),
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Arc<dyn EmbeddingModel> {
+        &self.model
+    }
+}
+
+/// Puts an embedding network's per-patch output into the artifacts: the mean embedding and
+/// mean vocal scores, the per-patch series with the full profile, and the model in the
+/// provenance. Audio too short to give any patch leaves them absent.
+pub fn attach_embeddings(
+    artifacts: &mut RawArtifacts,
+    model: &dyn EmbeddingModel,
+    result: PatchEmbeddings,
+) {
+    let n = result.embeddings.len();
+    if n == 0 || result.vocal.len() != n {
+        return;
+    }
+    let dim = result.embeddings[0].len();
+    let mut mean = vec![0f32; dim];
+    for e in &result.embeddings {
+        for (m, v) in mean.iter_mut().zip(e) {
+            *m += v / n as f32;
+        }
+    }
+    let vocal_mean = |k: usize| result.vocal.iter().map(|v| v[k]).sum::<f32>() / n as f32;
+    let full = artifacts.profile == Profile::Full;
+    artifacts.vocal = Some(VocalScores {
+        instrumental: vocal_mean(0),
+        vocal: vocal_mean(1),
+        segments: full.then(|| Series {
+            hop_s: PATCH_HOP_S,
+            values: result.vocal.clone(),
+        }),
+    });
+    artifacts.embedding = Some(Embedding {
+        model: model.id().to_string(),
+        mean,
+        segments: full.then_some(Series {
+            hop_s: PATCH_HOP_S,
+            values: result.embeddings,
+        }),
+    });
+    artifacts.provenance.models.push(ModelRef {
+        id: model.id().to_string(),
+        sha256_prefix: model.sha256_prefix(),
+    });
 }
 
 /// The network streamed over a file.
@@ -149,6 +281,7 @@ impl PipelineSink {
             frames: Vec::new(),
             bands: false,
             net: None,
+            embed: None,
         }
     }
 
@@ -161,6 +294,9 @@ impl PipelineSink {
                 }
                 frames.push(f)
             });
+            if let Some(embed) = self.embed.as_mut() {
+                stream.drain_mel(&mut |f| embed.push(f));
+            }
         }
         if let Some(net) = &mut self.net {
             net.finish();
@@ -170,12 +306,14 @@ impl PipelineSink {
 
 impl AudioSink for PipelineSink {
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
-        let stream = FrameStream::new(sample_rate, channels)?;
-        self.stream = Some(if self.bands {
-            stream.with_bands()
-        } else {
-            stream
-        });
+        let mut stream = FrameStream::new(sample_rate, channels)?;
+        if self.bands {
+            stream = stream.with_bands();
+        }
+        if self.embed.is_some() {
+            stream = stream.with_mel();
+        }
+        self.stream = Some(stream);
         Ok(())
     }
 
@@ -188,6 +326,9 @@ impl AudioSink for PipelineSink {
                 }
                 frames.push(f)
             });
+            if let Some(embed) = self.embed.as_mut() {
+                stream.drain_mel(&mut |f| embed.push(f));
+            }
         }
     }
 }
@@ -208,6 +349,7 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
             error: None,
         });
     }
+    sink.embed = options.embedding_model.clone().map(EmbedRun::new);
     let info = decode_file(path, &mut sink)?;
     sink.finish();
     let decode_total = start.elapsed();
@@ -223,16 +365,31 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
         }
         None => (None, Duration::ZERO),
     };
+    let embedded = match sink.embed.take() {
+        Some(run) => {
+            let model = run.model().clone();
+            let (result, time) = run
+                .finish()
+                .map_err(|e| AnalysisError::new(path, format!("embedding model: {e}")))?;
+            Some((model, result, time))
+        }
+        None => None,
+    };
+    let embedding = embedded.as_ref().map_or(Duration::ZERO, |e| e.2);
     // The network runs inside the front end's frame callback, so the spectrum time holds it.
     let spectrum = spectrum.saturating_sub(network);
     let mut times = StageTimes {
         resample,
         spectrum,
         network,
-        decode: decode_total.saturating_sub(resample + spectrum + network),
+        embedding,
+        decode: decode_total.saturating_sub(resample + spectrum + network + embedding),
         ..Default::default()
     };
-    let artifacts = analyze_frames(&sink.frames, net.as_deref(), &source, options, &mut times);
+    let mut artifacts = analyze_frames(&sink.frames, net.as_deref(), &source, options, &mut times);
+    if let Some((model, result, _)) = embedded {
+        attach_embeddings(&mut artifacts, model.as_ref(), result);
+    }
     Ok(Analysis {
         artifacts,
         tags: info.tags.clone(),
@@ -248,6 +405,30 @@ pub(crate) fn file_frames(path: &Path, bands: bool) -> Result<Vec<FrameFeatures>
     decode_file(path, &mut sink)?;
     sink.finish();
     Ok(sink.frames)
+}
+
+/// Decodes a file into log-mel frames only.
+pub(crate) fn file_mel_frames(path: &Path) -> Result<Vec<[f32; MEL_BANDS]>, AnalysisError> {
+    struct MelSink(Option<FrameStream>, Vec<[f32; MEL_BANDS]>);
+    impl AudioSink for MelSink {
+        fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
+            self.0 = Some(FrameStream::new(sample_rate, channels)?.with_mel());
+            Ok(())
+        }
+        fn samples(&mut self, interleaved: &[f32]) {
+            if let Some(s) = &mut self.0 {
+                s.push(interleaved, &mut |_| {});
+                s.drain_mel(&mut |f| self.1.push(*f));
+            }
+        }
+    }
+    let mut sink = MelSink(None, Vec::new());
+    decode_file(path, &mut sink)?;
+    if let Some(s) = &mut sink.0 {
+        s.finish(&mut |_| {});
+        s.drain_mel(&mut |f| sink.1.push(*f));
+    }
+    Ok(sink.1)
 }
 
 /// Facts about the source audio measured during decoding.
@@ -408,7 +589,7 @@ pub fn analyze_frames(
             beat: act.beat.clone(),
             downbeat: act.downbeat.clone(),
         }),
-        // The embedding and vocal models are not part of this analysis yet: absent, not faked.
+        // Filled by attach_embeddings when an embedding network ran: absent, not faked.
         embedding: None,
         vocal: None,
         audio_stats: Some(AudioStats {

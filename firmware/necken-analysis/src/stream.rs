@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd};
+use necken_rhythm::mel::{MelFrontEnd, MEL_BANDS};
 use necken_rhythm::ANALYSIS_RATE;
 
 use crate::pipeline::SourceFacts;
@@ -21,6 +22,9 @@ pub struct FrameStream {
     resampler: Option<StreamResampler>,
     mono: Vec<f32>,
     frontend: SpectralFrontEnd,
+    /// The embedding network's front end, when asked for, and its frames not yet taken.
+    mel: Option<MelFrontEnd>,
+    mel_frames: Vec<[f32; MEL_BANDS]>,
     resample_time: Duration,
     spectrum_time: Duration,
 }
@@ -54,6 +58,8 @@ impl FrameStream {
             resampler,
             mono: Vec::new(),
             frontend: SpectralFrontEnd::new(),
+            mel: None,
+            mel_frames: Vec::new(),
             resample_time: Duration::ZERO,
             spectrum_time: Duration::ZERO,
         })
@@ -63,6 +69,20 @@ impl FrameStream {
     pub fn with_bands(mut self) -> FrameStream {
         self.frontend = SpectralFrontEnd::new().with_bands();
         self
+    }
+
+    /// The 16 kHz audio also goes through the mel front end (input of the embedding
+    /// network); take its frames with [`FrameStream::drain_mel`].
+    pub fn with_mel(mut self) -> FrameStream {
+        self.mel = Some(MelFrontEnd::new());
+        self
+    }
+
+    /// Hands over the mel frames computed so far (none without [`FrameStream::with_mel`]).
+    pub fn drain_mel(&mut self, take: &mut dyn FnMut(&[f32; MEL_BANDS])) {
+        for f in self.mel_frames.drain(..) {
+            take(&f);
+        }
     }
 
     /// Source sample rate, Hz.
@@ -119,9 +139,13 @@ impl FrameStream {
         let spectrum_before = self.spectrum_time;
         let frontend = &mut self.frontend;
         let spectrum_time = &mut self.spectrum_time;
+        let (mel, mel_frames) = (&mut self.mel, &mut self.mel_frames);
         let mut feed = |s: &[f32]| {
             let t = Instant::now();
             frontend.push(s, emit);
+            if let Some(mel) = mel.as_mut() {
+                mel.push(s, &mut |f| mel_frames.push(*f));
+            }
             *spectrum_time += t.elapsed();
         };
         let t = Instant::now();

@@ -10,12 +10,14 @@
 #![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use sha2::{Digest, Sha256};
-use tract_onnx::prelude::*;
-use tract_pulse::internal::{PulsedModel, PulsedModelExt};
+
+mod beat;
+mod embed;
+
+pub use beat::{BeatNet, BeatNetStream};
+pub use embed::EmbedNet;
 
 /// A model that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +56,7 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
 }
 
 /// [`verified_bytes`] and the file's SHA-256.
-fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
+pub(crate) fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
     let unreadable = |problem: String| ModelError::Unreadable {
         path: path.to_path_buf(),
         problem,
@@ -83,248 +85,4 @@ fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
         });
     }
     Ok((bytes, digest))
-}
-
-/// The beat/downbeat activation network.
-pub struct BeatNet {
-    /// The whole-piece plan, optimized on first use: the daemon only streams, and the
-    /// optimized plan costs megabytes it would never use.
-    plan: std::sync::OnceLock<Arc<TypedRunnableModel>>,
-    /// The decluttered graph with its symbolic frame axis, kept to make streams from.
-    typed: TypedModel,
-    bands: usize,
-    path: PathBuf,
-    id: String,
-    sha256_prefix: [u8; 8],
-}
-
-impl BeatNet {
-    /// Band count of the input.
-    pub const BANDS: usize = 71;
-
-    /// Loads and checks the model.
-    pub fn load(path: &Path) -> Result<BeatNet, ModelError> {
-        let (bytes, digest) = verified(path)?;
-        let invalid = |e: TractError| ModelError::Invalid {
-            path: path.to_path_buf(),
-            problem: format!("{e:#}"),
-        };
-        let typed = tract_onnx::onnx()
-            .model_for_read(&mut bytes.as_slice())
-            .and_then(|m| m.into_typed())
-            .and_then(|m| m.into_decluttered())
-            .map_err(invalid)?;
-        let id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut sha256_prefix = [0u8; 8];
-        sha256_prefix.copy_from_slice(&digest[..8]);
-        Ok(BeatNet {
-            plan: std::sync::OnceLock::new(),
-            typed,
-            bands: Self::BANDS,
-            path: path.to_path_buf(),
-            id,
-            sha256_prefix,
-        })
-    }
-
-    /// The model file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// A causal stream of this network with tract's pulsed execution: the graph is rewritten
-    /// to take `pulse` frames per call and to keep the dilated convolutions' history itself,
-    /// so each frame is computed once and the output equals the whole-piece run. A pulse of 1
-    /// gives each frame's probabilities as soon as it arrives; larger pulses cost less CPU
-    /// (tract's per-call overhead dominates at this model size) but hold frames back up to
-    /// `pulse − 1` frames.
-    pub fn stream(&self, pulse: usize) -> Result<BeatNetStream, ModelError> {
-        let pulse = pulse.max(1);
-        let invalid = |e: TractError| ModelError::Invalid {
-            path: self.path.clone(),
-            problem: format!("streaming: {e:#}"),
-        };
-        let frames = self.typed.symbols.sym("frames");
-        let pulsed = PulsedModel::new(&self.typed, frames, &pulse.to_dim()).map_err(invalid)?;
-        let delay = pulsed
-            .output_fact(0)
-            .map_err(invalid)?
-            .stream
-            .as_ref()
-            .map_or(0, |s| s.delay);
-        let plan = pulsed
-            .into_typed()
-            .and_then(|m| m.into_optimized())
-            .and_then(|m| m.into_runnable())
-            .map_err(invalid)?;
-        let state = TypedSimpleState::new(&plan).map_err(invalid)?;
-        Ok(BeatNetStream {
-            state,
-            input: Vec::with_capacity(pulse * self.bands),
-            pulse,
-            bands: self.bands,
-            skip: delay,
-            taken: 0,
-            given: 0,
-            path: self.path.clone(),
-        })
-    }
-
-    /// Beat and downbeat probabilities for `frames` frames of `bands` (frame-major, 71 log
-    /// band magnitudes each, as the front end computes them).
-    pub fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, ModelError> {
-        let frames = bands.len() / self.bands;
-        if frames == 0 {
-            return Ok(Vec::new());
-        }
-        let input = tract_ndarray::Array3::from_shape_vec(
-            (1, frames, self.bands),
-            bands[..frames * self.bands].to_vec(),
-        )
-        .map_err(|e| ModelError::Invalid {
-            path: self.path.clone(),
-            problem: e.to_string(),
-        })?;
-        let plan = match self.plan.get() {
-            Some(plan) => plan.clone(),
-            None => {
-                let plan = self
-                    .typed
-                    .clone()
-                    .into_optimized()
-                    .and_then(|m| m.into_runnable())
-                    .map_err(|e| ModelError::Invalid {
-                        path: self.path.clone(),
-                        problem: format!("{e:#}"),
-                    })?;
-                self.plan.get_or_init(|| plan).clone()
-            }
-        };
-        let out = plan
-            .run(tvec!(Tensor::from(input).into()))
-            .map_err(|e| ModelError::Invalid {
-                path: self.path.clone(),
-                problem: format!("{e:#}"),
-            })?;
-        let view = out[0]
-            .to_plain_array_view::<f32>()
-            .map_err(|e| ModelError::Invalid {
-                path: self.path.clone(),
-                problem: format!("{e:#}"),
-            })?;
-        Ok(view
-            .as_slice()
-            .unwrap_or(&[])
-            .chunks_exact(2)
-            .map(|c| [c[0], c[1]])
-            .collect())
-    }
-}
-
-/// [`BeatNet`] run frame by frame (see [`BeatNet::stream`]).
-pub struct BeatNetStream {
-    state: TypedSimpleState,
-    input: Vec<f32>,
-    pulse: usize,
-    bands: usize,
-    /// Outputs still to drop: the pulsed graph's delay (0 for this causal network).
-    skip: usize,
-    taken: u64,
-    given: u64,
-    path: PathBuf,
-}
-
-impl BeatNetStream {
-    /// Takes one frame of bands; appends the probabilities of the frames now complete.
-    pub fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), ModelError> {
-        if bands.len() != self.bands {
-            return Err(ModelError::Invalid {
-                path: self.path.clone(),
-                problem: format!(
-                    "a frame has {} bands, the network takes {}",
-                    bands.len(),
-                    self.bands
-                ),
-            });
-        }
-        self.input.extend_from_slice(bands);
-        self.taken += 1;
-        if self.input.len() < self.pulse * self.bands {
-            return Ok(());
-        }
-        let invalid = |e: TractError| ModelError::Invalid {
-            path: self.path.clone(),
-            problem: format!("{e:#}"),
-        };
-        let chunk =
-            Tensor::from_shape(&[1, self.pulse, self.bands], &self.input).map_err(invalid)?;
-        self.input.clear();
-        let result = self.state.run(tvec!(chunk.into())).map_err(invalid)?;
-        let view = result[0].to_plain_array_view::<f32>().map_err(invalid)?;
-        for pair in view.as_slice().unwrap_or(&[]).chunks_exact(2) {
-            if self.skip > 0 {
-                self.skip -= 1;
-                continue;
-            }
-            out.push([pair[0], pair[1]]);
-            self.given += 1;
-        }
-        Ok(())
-    }
-
-    /// Frames taken whose probabilities are not out yet.
-    pub fn pending(&self) -> usize {
-        (self.taken - self.given) as usize
-    }
-
-    /// The source ended: completes the last pulse with silent frames (the network is causal,
-    /// so they cannot change the earlier frames' output), appends the probabilities of every
-    /// frame taken and drops those of the padding.
-    pub fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), ModelError> {
-        let (target, before, first) = (self.taken, self.given, out.len());
-        let silent = vec![0f32; self.bands];
-        while self.given < target {
-            self.push(&silent, out)?;
-        }
-        out.truncate(first + (target - before) as usize);
-        self.taken = self.given;
-        Ok(())
-    }
-}
-
-impl BeatActivationModel for BeatNet {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn sha256_prefix(&self) -> [u8; 8] {
-        self.sha256_prefix
-    }
-
-    fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, String> {
-        BeatNet::activations(self, bands).map_err(|e| e.to_string())
-    }
-
-    fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String> {
-        BeatNet::stream(self, pulse)
-            .map(|s| Box::new(s) as Box<dyn StreamingBeatActivation>)
-            .map_err(|e| e.to_string())
-    }
-}
-
-impl StreamingBeatActivation for BeatNetStream {
-    fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String> {
-        BeatNetStream::push(self, bands, out).map_err(|e| e.to_string())
-    }
-
-    fn pending(&self) -> usize {
-        BeatNetStream::pending(self)
-    }
-
-    fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), String> {
-        BeatNetStream::finish(self, out).map_err(|e| e.to_string())
-    }
 }

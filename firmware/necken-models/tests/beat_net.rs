@@ -17,7 +17,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f64 {
 }
 
 #[test]
-fn rust_front_end_and_tract_match_pytorch_on_the_demo_clip() {
+fn rust_front_end_and_tract_match_pytorch_on_the_fixture_clips() {
     compare_with_pytorch("beat-tcn-v1.onnx", 0.99, Some(1e-3));
 }
 
@@ -38,35 +38,77 @@ fn demo_bands() -> (Vec<necken_rhythm::frontend::FrameFeatures>, Vec<f32>) {
     (frames, bands)
 }
 
+/// The fixture clips with a PyTorch reference: the demo clip (reference from training) and
+/// the embedding fixtures (reference from `scripts/models/beat_reference.py`, PyTorch with the
+/// committed weights).
+fn fixture_clips() -> Vec<(PathBuf, PathBuf)> {
+    let demo = root().join("tests/fixtures/demo");
+    let embed = root().join("tests/fixtures/embed");
+    vec![
+        (
+            demo.join("demo_polska.ogg"),
+            demo.join("demo_polska.beat-tcn-v1.act"),
+        ),
+        (
+            embed.join("train_04a5c6cb.ogg"),
+            embed.join("train_04a5c6cb.beat-tcn-v1.act"),
+        ),
+        (
+            embed.join("train_10be10c5.flac"),
+            embed.join("train_10be10c5.beat-tcn-v1.act"),
+        ),
+    ]
+}
+
 fn compare_with_pytorch(model: &str, min_cosine: f64, max_abs_diff: Option<f32>) {
     let net = BeatNet::load(&root().join("models").join(model)).unwrap();
-    let (_, bands) = demo_bands();
-    let ours = net.activations(&bands).unwrap();
-    let reference: Vec<f32> =
-        std::fs::read(root().join("tests/fixtures/demo/demo_polska.beat-tcn-v1.act"))
+    for (clip, act) in fixture_clips() {
+        let bands: Vec<f32> = necken_analysis::file_frames_with_bands(&clip)
+            .unwrap()
+            .iter()
+            .flat_map(|f| f.bands.as_deref().unwrap().iter().copied())
+            .collect();
+        let ours = net.activations(&bands).unwrap();
+        let reference: Vec<f32> = std::fs::read(&act)
             .unwrap()
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
             .collect();
-    assert_eq!(ours.len() * 2, reference.len(), "frame count");
-    for k in 0..2 {
-        let a: Vec<f32> = ours.iter().map(|v| v[k]).collect();
-        let b: Vec<f32> = reference.iter().skip(k).step_by(2).copied().collect();
-        let c = cosine(&a, &b);
-        eprintln!("{model} output {k}: cosine {c:.5} with PyTorch");
-        assert!(c >= min_cosine, "{model} output {k}: cosine {c:.5}");
-        if let Some(limit) = max_abs_diff {
-            let max_diff = a
-                .iter()
-                .zip(&b)
-                .map(|(x, y)| (x - y).abs())
-                .fold(0f32, f32::max);
-            assert!(
-                max_diff < limit,
-                "{model} output {k}: max difference {max_diff}"
+        assert_eq!(
+            ours.len() * 2,
+            reference.len(),
+            "{}: frame count",
+            clip.display()
+        );
+        for k in 0..2 {
+            let a: Vec<f32> = ours.iter().map(|v| v[k]).collect();
+            let b: Vec<f32> = reference.iter().skip(k).step_by(2).copied().collect();
+            let c = cosine(&a, &b);
+            eprintln!(
+                "{model} {} output {k}: cosine {c:.5} with PyTorch",
+                clip.display()
             );
+            assert!(
+                c >= min_cosine,
+                "{model} {} output {k}: cosine {c:.5}",
+                clip.display()
+            );
+            if let Some(limit) = max_abs_diff {
+                let max_diff = a
+                    .iter()
+                    .zip(&b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0f32, f32::max);
+                assert!(
+                    max_diff < limit,
+                    "{model} {} output {k}: max difference {max_diff}",
+                    clip.display()
+                );
+            }
         }
     }
+    let (_, bands) = demo_bands();
+    let ours = net.activations(&bands).unwrap();
     // And the activation is about beats: it peaks near the annotated ones.
     let truth: Vec<usize> =
         std::fs::read_to_string(root().join("tests/fixtures/demo/demo_polska.beats"))

@@ -1,6 +1,6 @@
-//! The seam between the DSP and learned beat/downbeat activations. The networks run with tract
-//! in `necken-models`, which implements these traits; everything here and above stays free of
-//! tract, so the DSP crates build and test in seconds.
+//! The seam between the DSP and the learned models: beat/downbeat activations and the audio
+//! embedding. The networks run with tract in `necken-models`, which implements these traits;
+//! everything here and above stays free of tract, so the DSP crates build and test in seconds.
 
 use crate::activation::Activations;
 
@@ -34,6 +34,29 @@ pub trait StreamingBeatActivation: Send {
     /// pulse is completed with silent frames, which cannot change a causal network's earlier
     /// output).
     fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), String>;
+}
+
+/// What an embedding network gives for a batch of patches.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PatchEmbeddings {
+    /// One embedding per patch, each [`EmbeddingModel::dim`] long.
+    pub embeddings: Vec<Vec<f32>>,
+    /// `[instrumental, vocal]` probabilities per patch (they sum to 1).
+    pub vocal: Vec<[f32; 2]>,
+}
+
+/// An audio embedding network with an instrumental/vocal head, over log-mel patches
+/// ([`crate::mel`]).
+pub trait EmbeddingModel: Send + Sync {
+    /// Model id, e.g. `embed-cnn-v1`.
+    fn id(&self) -> &str;
+    /// First 8 bytes of the SHA-256 of the model file (recorded in artifact provenance).
+    fn sha256_prefix(&self) -> [u8; 8];
+    /// Embedding length.
+    fn dim(&self) -> usize;
+    /// Runs `patches` (each [`crate::mel::MEL_BANDS`] × [`crate::mel::PATCH_FRAMES`] values,
+    /// band-major, back to back).
+    fn embed(&self, patches: &[f32]) -> Result<PatchEmbeddings, String>;
 }
 
 /// Mixes network probabilities into DSP activations: `share` of the network's (clamped to

@@ -8,12 +8,14 @@
 //! 3. [`tracker::BarPointerTracker`] decodes beats, downbeats and meter jointly with a
 //!    probabilistic bar-pointer model over 2/4, 3/4 and 4/4.
 //! 4. [`learned`] is where a beat network (run by `necken-models`) mixes into the activations.
-//! 5. [`onsets::pick_onsets`] and [`sections::bar_sections`] give onsets and sections.
+//! 5. [`mel`] is the embedding network's log-mel front end.
+//! 6. [`onsets::pick_onsets`] and [`sections::bar_sections`] give onsets and sections.
 #![warn(missing_docs)]
 
 pub mod activation;
 pub mod frontend;
 pub mod learned;
+pub mod mel;
 pub mod onsets;
 pub mod sections;
 pub mod streaming;

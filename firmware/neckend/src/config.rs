@@ -103,6 +103,10 @@ pub struct AnalysisSection {
     pub beat_pulse: usize,
     /// The network's share of the beat activations (0..=1), the rest DSP.
     pub beat_share: f32,
+    /// Embedding and instrumental/vocal network (`.onnx`, listed in `SHA256SUMS`), run on
+    /// each stored track; empty = tracks without embedding and vocal scores, which must be
+    /// asked for (`--no-embed-model`).
+    pub embed_model: PathBuf,
     /// Style head file (`.nkhead`); empty = classify by keywords only (recorded as such).
     pub style_model: PathBuf,
     /// A new style is published only after it has been the top style in this many
@@ -120,6 +124,7 @@ impl Default for AnalysisSection {
             beat_model: PathBuf::new(),
             beat_pulse: 2,
             beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
+            embed_model: PathBuf::new(),
             style_model: PathBuf::new(),
             confirm_windows: 2,
             switch_margin: 0.1,

@@ -66,6 +66,12 @@ pub struct Args {
     /// model).
     #[arg(long, conflicts_with = "beat_model")]
     pub no_beat_model: bool,
+    /// Embedding and vocal network (overrides `[analysis] embed_model`).
+    #[arg(long)]
+    pub embed_model: Option<PathBuf>,
+    /// Store tracks without embedding and vocal scores.
+    #[arg(long, conflicts_with = "embed_model")]
+    pub no_embed_model: bool,
     /// Broker host (overrides `[mqtt] host`).
     #[arg(long)]
     pub mqtt_host: Option<String>,
@@ -111,6 +117,12 @@ impl Args {
         if self.no_beat_model {
             c.analysis.beat_model = PathBuf::new();
         }
+        if let Some(m) = &self.embed_model {
+            c.analysis.embed_model = m.clone();
+        }
+        if self.no_embed_model {
+            c.analysis.embed_model = PathBuf::new();
+        }
         if let Some(h) = &self.mqtt_host {
             c.mqtt.host = h.clone();
         }
@@ -140,12 +152,18 @@ impl Args {
                     .into(),
             );
         }
+        if c.analysis.embed_model.as_os_str().is_empty() && !self.no_embed_model {
+            return Err(
+                "no embedding model: set [analysis] embed_model, pass --embed-model, or run \
+                        with --no-embed-model (tracks without embedding and vocal scores)"
+                    .into(),
+            );
+        }
         Ok(c)
     }
 }
 
-/// Loads the style head and the beat network named by the configuration; errors name the
-/// file.
+/// Loads the style head and the networks named by the configuration; errors name the file.
 pub fn load_models(c: &Config) -> Result<Models, String> {
     let p = &c.analysis.style_model;
     let style = if p.as_os_str().is_empty() {
@@ -160,9 +178,15 @@ pub fn load_models(c: &Config) -> Result<Models, String> {
     let beat = if p.as_os_str().is_empty() {
         None
     } else {
-        Some(crate::beat_model::load(p, c.analysis.beat_pulse)?)
+        Some(crate::models::load_beat(p, c.analysis.beat_pulse)?)
     };
-    Ok(Models { style, beat })
+    let p = &c.analysis.embed_model;
+    let embed = if p.as_os_str().is_empty() {
+        None
+    } else {
+        Some(crate::models::load_embed(p)?)
+    };
+    Ok(Models { style, beat, embed })
 }
 
 /// What SIGHUP runs: re-reads the configuration and the models into the running state.
@@ -294,6 +318,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             config.analysis.beat_share
         ),
         None => log::warn!("no beat network: DSP activations only"),
+    }
+    match &models.embed {
+        Some(m) => log::info!("embedding network {}", m.id()),
+        None => log::warn!("no embedding network: tracks without embedding and vocal scores"),
     }
     let store = Arc::new(
         SledStore::open(
@@ -567,7 +595,12 @@ mod tests {
             e.contains("no beat model") && e.contains("--no-beat-model"),
             "{e}"
         );
-        let args = Args::parse_from(["neckend", "--no-model", "--no-beat-model"]);
+        let args = Args::parse_from([
+            "neckend",
+            "--no-model",
+            "--no-beat-model",
+            "--no-embed-model",
+        ]);
         assert!(args
             .config()
             .unwrap()
@@ -578,12 +611,33 @@ mod tests {
     }
 
     #[test]
+    fn running_without_an_embedding_network_must_be_asked_for() {
+        let args = Args::parse_from(["neckend", "--no-model", "--no-beat-model"]);
+        let e = args.config().unwrap_err();
+        assert!(
+            e.contains("no embedding model") && e.contains("--no-embed-model"),
+            "{e}"
+        );
+        let args = Args::parse_from([
+            "neckend",
+            "--no-model",
+            "--no-beat-model",
+            "--embed-model",
+            "/nonexistent/e.onnx",
+        ]);
+        let c = args.config().unwrap();
+        let e = load_models(&c).err().expect("missing model");
+        assert!(e.contains("/nonexistent/e.onnx"), "{e}");
+    }
+
+    #[test]
     fn a_missing_beat_network_is_an_error_naming_it() {
         let args = Args::parse_from([
             "neckend",
             "--no-model",
             "--beat-model",
             "/nonexistent/b.onnx",
+            "--no-embed-model",
         ]);
         let c = args.config().unwrap();
         let e = load_models(&c).err().expect("missing model");

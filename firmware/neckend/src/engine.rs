@@ -10,14 +10,17 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use necken_analysis::{analyze_frames, AnalysisOptions, FrameStream, SourceFacts, StageTimes};
+use necken_analysis::{
+    analyze_frames, attach_embeddings, AnalysisOptions, EmbedRun, FrameStream, SourceFacts,
+    StageTimes,
+};
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::classify::{classify, Classification, DecisionSource, Tags};
 use necken_core::features::derive;
 use necken_core::head::StyleHead;
 use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
-use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
+use necken_rhythm::learned::{BeatActivationModel, EmbeddingModel, StreamingBeatActivation};
 use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::TrackerConfig;
 use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
@@ -66,6 +69,9 @@ pub struct Models {
     /// Beat network, streamed for the live beats and used again (its streamed output) in the
     /// windows and stored segments; `None` = DSP activations only (explicitly asked for).
     pub beat: Option<Arc<dyn BeatActivationModel>>,
+    /// Embedding and vocal network, run over each segment's mel patches as they complete;
+    /// `None` = tracks without embedding and vocal scores (explicitly asked for).
+    pub embed: Option<Arc<dyn EmbeddingModel>>,
 }
 
 impl EngineSettings {
@@ -172,6 +178,8 @@ struct OpenSegment {
     frames: Vec<FrameFeatures>,
     /// The network's probabilities for `frames` (empty without a network).
     net: Vec<[f32; 2]>,
+    /// The embedding network over the segment's mel patches (none without a network).
+    embed: Option<EmbedRun>,
     pcm_hash: Sha256,
     part: u32,
 }
@@ -227,6 +235,10 @@ impl Engine {
             }
             None => None,
         };
+        if let Some(model) = &models.embed {
+            stream = stream.with_mel();
+            options.embedding_model = Some(model.clone());
+        }
         let mut engine = Engine {
             options,
             net,
@@ -290,6 +302,15 @@ impl Engine {
         let scratch = &mut self.scratch;
         self.stream.push(interleaved, &mut |f| scratch.push(f));
         self.process_scratch(emit);
+        self.drain_mel();
+    }
+
+    /// Mel frames go to the open segment's embedding run (between segments they are dropped).
+    fn drain_mel(&mut self) {
+        match self.segment.as_mut().and_then(|s| s.embed.as_mut()) {
+            Some(run) => self.stream.drain_mel(&mut |f| run.push(f)),
+            None => self.stream.drain_mel(&mut |_| {}),
+        }
     }
 
     /// The source ended: flushes the last frames and closes the segment.
@@ -297,6 +318,7 @@ impl Engine {
         let scratch = &mut self.scratch;
         self.stream.finish(&mut |f| scratch.push(f));
         self.process_scratch(emit);
+        self.drain_mel();
         self.drain_net(emit);
         self.flush_held(emit);
         if self.music.playing() {
@@ -453,6 +475,7 @@ impl Engine {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
             net: Vec::new(),
+            embed: self.options.embedding_model.clone().map(EmbedRun::new),
             pcm_hash: Sha256::new(),
             part: self.parts,
         });
@@ -540,13 +563,22 @@ impl Engine {
         if file.is_none() {
             facts.duration_s = seg.frames.len() as f64 / FRAME_RATE as f64;
         }
-        let artifacts = analyze_frames(
+        let mut artifacts = analyze_frames(
             &seg.frames,
             seg_net(&seg.frames, &seg.net),
             &facts,
             &self.options,
             &mut StageTimes::default(),
         );
+        if let Some(run) = seg.embed {
+            let model = run.model().clone();
+            match run.finish() {
+                Ok((result, _)) => attach_embeddings(&mut artifacts, model.as_ref(), result),
+                // Like a failing beat network: the track is stored without what the network
+                // would give, and its provenance does not name it.
+                Err(e) => log::error!("{}: embedding network: {e}", self.source.name),
+            }
+        }
         let (id, tags, name) = match &file {
             Some((id, tags)) if seg.part == 1 && self.parts == 1 => {
                 (*id, tags.clone(), self.source.name.clone())
@@ -753,19 +785,22 @@ mod tests {
     }
 
     /// With the beat network the frames wait for its output (at most a pulse), every frame
-    /// still reaches the tracker and the segment, and the stored artifacts name the model.
+    /// still reaches the tracker and the segment; the embedding network adds the embedding
+    /// and vocal scores, and the stored artifacts name both models.
     #[cfg(feature = "models")]
     #[test]
-    fn with_the_beat_network_the_segment_records_it_and_beats_still_flow() {
+    fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
         let path =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/beat-tcn-v1.onnx");
         // A pulse that does not divide the clip: the last frames need the end-of-source drain.
-        let beat = crate::beat_model::load(&path, 7).unwrap();
+        let beat = crate::models::load_beat(&path, 7).unwrap();
         let mut settings = settings();
         settings.beat_pulse = 7;
+        let embed = crate::models::load_embed(&path.with_file_name("embed-cnn-v1.onnx")).unwrap();
         let models = Models {
             style: None,
             beat: Some(beat),
+            embed: Some(embed),
         };
         let source = SourceInfo {
             name: "a.wav".into(),
@@ -793,7 +828,11 @@ mod tests {
             .iter()
             .map(|m| m.id.as_str())
             .collect();
-        assert_eq!(models, ["beat-tcn-v1"]);
+        assert_eq!(models, ["beat-tcn-v1", "embed-cnn-v1"]);
+        let a = &segments[0].artifacts;
+        assert_eq!(a.embedding.as_ref().map(|e| e.mean.len()), Some(200));
+        let v = a.vocal.as_ref().expect("vocal scores");
+        assert!((v.instrumental + v.vocal - 1.0).abs() < 1e-3, "{v:?}");
         let d = duration_of(segments[0]);
         assert!((d - 20.0).abs() < 0.1, "{d}");
     }

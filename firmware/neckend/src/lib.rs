@@ -8,7 +8,6 @@
 //! while the broker is away.
 #![warn(missing_docs)]
 
-pub mod beat_model;
 #[cfg(feature = "live")]
 pub mod capture;
 pub mod config;
@@ -16,6 +15,7 @@ pub mod daemon;
 pub mod engine;
 pub mod files;
 pub mod messages;
+pub mod models;
 pub mod mqtt;
 pub mod music;
 pub mod smoother;

@@ -128,6 +128,8 @@ pub struct TrackPayload {
     pub beats_per_bar: Option<u8>,
     /// Beats found.
     pub beats: u32,
+    /// Probability that the track has a singing voice; `None` without the embedding network.
+    pub vocal: Option<f32>,
     /// Models that made the artifacts (e.g. `beat-tcn-v1`); empty = DSP only.
     pub models: Vec<String>,
     /// Unix time (ms) when the message was made.
@@ -153,6 +155,10 @@ impl TrackPayload {
             tempo_bpm: a.rhythm.tempo_bpm.map(|t| (t * 10.0).round() / 10.0),
             beats_per_bar: a.rhythm.beats_per_bar,
             beats: a.rhythm.beat_count,
+            vocal: a
+                .vocal
+                .as_ref()
+                .map(|v| (v.vocal * 1000.0).round() / 1000.0),
             models: a.provenance.models.iter().map(|m| m.id.clone()).collect(),
             ts,
         }

@@ -15,6 +15,7 @@ fn necken(store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_necken"))
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .env_remove("NECKEN_BEAT_MODEL")
+        .env_remove("NECKEN_EMBED_MODEL")
         .arg("--store")
         .arg(store)
         .args(args)
@@ -310,7 +311,13 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
     assert!(stderr(&o).contains("junk.mp3"), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(v["meter"], "3/4");
-    assert_eq!(v["models"], serde_json::json!(["beat-tcn-v1"]), "{v}");
+    assert_eq!(
+        v["models"],
+        serde_json::json!(["beat-tcn-v1", "embed-cnn-v1"]),
+        "{v}"
+    );
+    let vocal = v["vocal_score"].as_f64().expect("a vocal score");
+    assert!(vocal < 0.5, "the demo clip is instrumental: {v}");
     let o = necken(&store, &["analyze", demo.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("1 unchanged"), "{}", stderr(&o));
@@ -356,7 +363,7 @@ fn every_board_profile_sizes_the_store() {
 }
 
 #[test]
-fn analysis_without_the_beat_network_is_asked_for_and_recorded() {
+fn analysis_without_the_networks_is_asked_for_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sled");
     let demo =
@@ -367,12 +374,14 @@ fn analysis_without_the_beat_network_is_asked_for_and_recorded() {
             "analyze",
             "--json",
             "--no-beat-model",
+            "--no-embed-model",
             demo.to_str().unwrap(),
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(v["models"], serde_json::json!([]), "{v}");
+    assert!(v["vocal_score"].is_null(), "no network, no score: {v}");
     assert_eq!(v["meter"], "3/4");
 
     let missing = dir.path().join("gone.onnx");
@@ -389,6 +398,22 @@ fn analysis_without_the_beat_network_is_asked_for_and_recorded() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("gone.onnx") && stderr(&o).contains("--no-beat-model"),
+        "{}",
+        stderr(&o)
+    );
+    let o = necken(
+        &store,
+        &[
+            "analyze",
+            "--force",
+            "--embed-model",
+            missing.to_str().unwrap(),
+            demo.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gone.onnx") && stderr(&o).contains("--no-embed-model"),
         "{}",
         stderr(&o)
     );

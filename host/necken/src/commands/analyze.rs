@@ -11,7 +11,7 @@ use necken_core::{classify, codec, features};
 use necken_store::{ArtifactStore, TrackId, TrackMeta};
 use serde_json::json;
 
-use super::beat_model::BeatModelArgs;
+use super::models::ModelArgs;
 use super::reanalyze::load_head;
 use super::{exit_status, CliResult, Context};
 
@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
-    beat: BeatModelArgs,
+    models: ModelArgs,
 }
 
 struct Row {
@@ -59,7 +59,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let files = collect_inputs(&args.inputs)?;
     let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
-    options.beat_model = args.beat.load()?;
+    args.models.apply(&mut options)?;
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {wide_msg}")
@@ -160,6 +160,7 @@ fn analyze_one(
         "duration_s": f.duration_s,
         "loudness_lufs": f.loudness_lufs,
         "bad_packets": analysis.decode.bad_packets,
+        "vocal_score": a.vocal.as_ref().map(|v| v.vocal),
         "models": a.provenance.models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
     });
     Ok(Some((v, row)))

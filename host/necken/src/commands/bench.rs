@@ -32,14 +32,14 @@ pub enum Which {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
-    /// Full analysis of audio files (with the beat network unless --no-beat-model), with a
-    /// per-stage breakdown.
+    /// Full analysis of audio files (with the beat and embedding networks unless
+    /// --no-beat-model / --no-embed-model), with a per-stage breakdown.
     Analysis {
         /// Audio files to analyze.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
         #[command(flatten)]
-        beat: super::beat_model::BeatModelArgs,
+        models: super::models::ModelArgs,
         /// Runs per file; medians are reported.
         #[arg(long, default_value_t = 5)]
         runs: usize,
@@ -59,10 +59,10 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
         } => reanalysis(tracks, &profile, json),
         Which::Analysis {
             files,
-            beat,
+            models,
             runs,
             json,
-        } => analysis(&files, &beat, runs.max(1), json),
+        } => analysis(&files, &models, runs.max(1), json),
         Which::Sizes { files } => sizes(&files),
     }
 }
@@ -152,16 +152,16 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn analysis(
     files: &[std::path::PathBuf],
-    beat: &super::beat_model::BeatModelArgs,
+    models: &super::models::ModelArgs,
     runs: usize,
     as_json: bool,
 ) -> CliResult<ExitCode> {
     use necken_analysis::{analyze_file, AnalysisOptions};
     let mut options = AnalysisOptions::new(Profile::Standard);
-    options.beat_model = beat.load()?;
+    models.apply(&mut options)?;
     let mut rows = Vec::new();
     for path in files {
-        let mut stages: [Vec<f64>; 8] = Default::default();
+        let mut stages: [Vec<f64>; 9] = Default::default();
         let mut duration = 0.0;
         for _ in 0..runs {
             let t = Instant::now();
@@ -179,23 +179,25 @@ fn analysis(
                 st.resample,
                 st.spectrum,
                 st.network,
+                st.embedding,
                 st.activation,
                 st.tracking,
                 st.stats,
             ]) {
                 v.push(d.as_secs_f64());
             }
-            stages[7].push(total);
+            stages[8].push(total);
         }
         let m: Vec<f64> = stages.iter_mut().map(|v| median(v)).collect();
         rows.push(json!({
             "file": path.display().to_string(),
             "audio_s": duration,
             "decode_s": m[0], "resample_s": m[1], "spectrum_s": m[2], "network_s": m[3],
-            "activation_s": m[4], "tracking_s": m[5], "stats_s": m[6],
-            "total_s": m[7],
-            "realtime_factor": if m[7] > 0.0 { duration / m[7] } else { 0.0 },
+            "embedding_s": m[4], "activation_s": m[5], "tracking_s": m[6], "stats_s": m[7],
+            "total_s": m[8],
+            "realtime_factor": if m[8] > 0.0 { duration / m[8] } else { 0.0 },
             "beat_model": options.beat_model.as_ref().map(|m| m.id().to_string()),
+            "embed_model": options.embedding_model.as_ref().map(|m| m.id().to_string()),
             "runs": runs,
         }));
     }
@@ -203,13 +205,14 @@ fn analysis(
         println!("{}", serde_json::Value::Array(rows));
     } else {
         println!(
-            "{:<40} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            "{:<40} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
             "file (median of runs, seconds)",
             "audio",
             "decode",
             "resamp",
             "spectr",
             "network",
+            "embed",
             "activ",
             "track",
             "stats",
@@ -220,12 +223,13 @@ fn analysis(
             let f = r["file"].as_str().unwrap_or("");
             let f = if f.len() > 40 { &f[f.len() - 40..] } else { f };
             println!(
-                "{f:<40} {:>7.1} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.0}",
+                "{f:<40} {:>7.1} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.4} {:>7.0}",
                 r["audio_s"].as_f64().unwrap_or(0.0),
                 r["decode_s"].as_f64().unwrap_or(0.0),
                 r["resample_s"].as_f64().unwrap_or(0.0),
                 r["spectrum_s"].as_f64().unwrap_or(0.0),
                 r["network_s"].as_f64().unwrap_or(0.0),
+                r["embedding_s"].as_f64().unwrap_or(0.0),
                 r["activation_s"].as_f64().unwrap_or(0.0),
                 r["tracking_s"].as_f64().unwrap_or(0.0),
                 r["stats_s"].as_f64().unwrap_or(0.0),

@@ -1,11 +1,11 @@
 //! One module per subcommand.
 
 pub mod analyze;
-pub mod beat_model;
 pub mod bench;
 pub mod export;
 pub mod import;
 pub mod migrate;
+pub mod models;
 pub mod reanalyze;
 pub mod stats;
 pub mod train_head;
