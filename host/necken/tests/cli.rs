@@ -418,3 +418,27 @@ fn analysis_without_the_networks_is_asked_for_and_recorded() {
         stderr(&o)
     );
 }
+
+/// The bundled heads: v2 reads the embedding, so it is tried on a clip analyzed with both
+/// networks (the README's first command).
+#[test]
+fn the_bundled_style_heads_call_the_demo_clip_a_polska() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
+    for (k, head) in ["models/style-head-v1.nkhead", "models/style-head-v2.nkhead"]
+        .iter()
+        .enumerate()
+    {
+        let store = dir.path().join(format!("{k}.sled"));
+        let o = necken(
+            &store,
+            &["analyze", "--json", "--model", head, demo.to_str().unwrap()],
+        );
+        assert!(o.status.success(), "{head}: {}", stderr(&o));
+        let v: serde_json::Value =
+            serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+        assert_eq!(v["style"], "polska", "{head}: {v}");
+        assert_eq!(v["style_source"], "model", "{head}: {v}");
+    }
+}
