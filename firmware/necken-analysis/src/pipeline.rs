@@ -133,6 +133,7 @@ const EMBED_BATCH: usize = 8;
 pub struct EmbedRun {
     model: Arc<dyn EmbeddingModel>,
     patcher: MelPatcher,
+    batch_patches: usize,
     batch: Vec<f32>,
     out: PatchEmbeddings,
     time: Duration,
@@ -145,11 +146,25 @@ impl EmbedRun {
         EmbedRun {
             model,
             patcher: MelPatcher::new(),
+            batch_patches: EMBED_BATCH,
             batch: Vec::with_capacity(EMBED_BATCH * MEL_BANDS * PATCH_FRAMES),
             out: PatchEmbeddings::default(),
             time: Duration::ZERO,
             error: None,
         }
+    }
+
+    /// Runs each patch as soon as it is complete (live audio: the rolling windows read the
+    /// results so far) instead of in batches.
+    pub fn patch_by_patch(mut self) -> EmbedRun {
+        self.batch_patches = 1;
+        self
+    }
+
+    /// The per-patch results so far (patch k covers seconds `[k, k + 1) · PATCH_HOP_S` of the
+    /// audio pushed).
+    pub fn results(&self) -> &PatchEmbeddings {
+        &self.out
     }
 
     /// Takes the next mel frame.
@@ -160,7 +175,7 @@ impl EmbedRun {
             batch.extend_from_slice(p);
             completed = true;
         });
-        if completed && self.batch.len() >= EMBED_BATCH * MEL_BANDS * PATCH_FRAMES {
+        if completed && self.batch.len() >= self.batch_patches * MEL_BANDS * PATCH_FRAMES {
             self.run();
         }
     }

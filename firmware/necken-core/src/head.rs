@@ -73,6 +73,18 @@ pub struct StyleHead {
 }
 
 impl StyleHead {
+    /// True when the head was trained on vectors with an embedding (the training mean of the
+    /// `has_embedding` flag is above one half): without an embedding network its inputs are
+    /// unlike anything it saw.
+    pub fn expects_embedding(&self) -> bool {
+        let flag = crate::vector::EMBEDDING_DIM
+            + crate::vector::TAIL_NAMES
+                .iter()
+                .position(|n| *n == "has_embedding")
+                .expect("the layout names has_embedding");
+        self.feature_mean.get(flag).is_some_and(|m| *m > 0.5)
+    }
+
     /// Serializes with magic and checksum.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
@@ -213,6 +225,14 @@ mod tests {
         let p = back.predict(&x);
         assert_eq!(p[0].0, Style::Polska);
         assert!(p[0].1 > 0.9, "{p:?}");
+    }
+
+    #[test]
+    fn the_bundled_heads_say_whether_they_need_an_embedding() {
+        let v1 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v1.nkhead"));
+        let v2 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v2.nkhead"));
+        assert!(!v1.unwrap().expects_embedding());
+        assert!(v2.unwrap().expects_embedding());
     }
 
     #[test]

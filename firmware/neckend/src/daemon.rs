@@ -186,6 +186,15 @@ pub fn load_models(c: &Config) -> Result<Models, String> {
     } else {
         Some(crate::models::load_embed(p)?)
     };
+    if let (Some(head), None) = (&style, &embed) {
+        if head.expects_embedding() {
+            log::warn!(
+                "style head {} was trained with embeddings; without an embedding network its \
+                 decisions are unreliable (use style-head-v1 with --no-embed-model)",
+                head.id
+            );
+        }
+    }
     Ok(Models { style, beat, embed })
 }
 

@@ -20,7 +20,10 @@ use necken_core::features::derive;
 use necken_core::head::StyleHead;
 use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
-use necken_rhythm::learned::{BeatActivationModel, EmbeddingModel, StreamingBeatActivation};
+use necken_rhythm::learned::{
+    BeatActivationModel, EmbeddingModel, PatchEmbeddings, StreamingBeatActivation,
+};
+use necken_rhythm::mel::PATCH_HOP_S;
 use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::TrackerConfig;
 use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
@@ -475,7 +478,11 @@ impl Engine {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
             net: Vec::new(),
-            embed: self.options.embedding_model.clone().map(EmbedRun::new),
+            embed: self
+                .options
+                .embedding_model
+                .clone()
+                .map(|m| EmbedRun::new(m).patch_by_patch()),
             pcm_hash: Sha256::new(),
             part: self.parts,
         });
@@ -490,13 +497,17 @@ impl Engine {
         let window = &seg.frames[from..];
         let facts = window_facts(window);
         let net = seg_net(&seg.frames, &seg.net).map(|n| &n[from..]);
-        let artifacts = analyze_frames(
+        let mut artifacts = analyze_frames(
             window,
             net,
             &facts,
             &self.options,
             &mut StageTimes::default(),
         );
+        if let Some(run) = &seg.embed {
+            let patches = window_patches(run.results(), from as f32 / FRAME_RATE);
+            attach_embeddings(&mut artifacts, run.model().as_ref(), patches);
+        }
         let features = derive(&artifacts);
         let tags = self
             .source
@@ -612,6 +623,16 @@ impl Engine {
             classification,
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,
         })));
+    }
+}
+
+/// The embedding network's patches that start inside a window beginning `from_s` seconds into
+/// the segment (half a patch of tolerance: mel and analysis frames start a chunk apart).
+fn window_patches(all: &PatchEmbeddings, from_s: f32) -> PatchEmbeddings {
+    let first = ((from_s / PATCH_HOP_S) - 0.5).ceil().max(0.0) as usize;
+    PatchEmbeddings {
+        embeddings: all.embeddings.iter().skip(first).cloned().collect(),
+        vocal: all.vocal.iter().skip(first).copied().collect(),
     }
 }
 

@@ -60,6 +60,15 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
     args.models.apply(&mut options)?;
+    if let Some(h) = head.as_ref().filter(|h| h.expects_embedding()) {
+        if options.embedding_model.is_none() {
+            eprintln!(
+                "warning: style head {} was trained with embeddings; without the embedding \
+                 network its decisions are unreliable (use style-head-v1)",
+                h.id
+            );
+        }
+    }
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {wide_msg}")

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Style accuracy of the daemon itself: runs neckend on every clip of a labelled folder (no
+MQTT, no tags in the dev clips) and compares with the labels (1) the last style it published
+from its rolling windows, (2) the share of all its published style messages that were right
+and (3) the style of the stored track. Only report on dev; tune on generated clips.
+
+usage: scripts/eval_stream_styles.py CLIP_DIR [--model HEAD] [NECKEND_ARGS...]
+  default: --model models/style-head-v2.nkhead with both networks
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NAMES = {"engelska_reel": "engelska", "ganglat_marsch": "gånglåt/marsch"}
+
+
+def main():
+    clips = sys.argv[1]
+    extra = sys.argv[2:] or ["--model", "models/style-head-v2.nkhead"]
+    if "--beat-model" not in extra and "--no-beat-model" not in extra:
+        extra += ["--beat-model", "models/beat-tcn-v1.onnx"]
+    if "--embed-model" not in extra and "--no-embed-model" not in extra:
+        extra += ["--embed-model", "models/embed-cnn-v1.onnx"]
+    binary = os.path.join(ROOT, "target/release/neckend")
+    rows = list(csv.DictReader(open(os.path.join(clips, "labels.csv"))))
+    last_ok = track_ok = msgs = msgs_ok = n = 0
+    with tempfile.TemporaryDirectory() as work:
+        for r in rows:
+            events = os.path.join(work, r["clip"] + ".jsonl")
+            subprocess.run([binary, "--no-mqtt", "--store", os.path.join(work, "s.sled"),
+                            "--force", "--events", events, "--input",
+                            os.path.join(os.path.abspath(clips), r["file"]), *extra],
+                           cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
+            ev = [json.loads(l) for l in open(events)]
+            truth = NAMES.get(r["style"], r["style"])
+            styles = [e["style"] for e in ev if e["event"] == "style" and e.get("style")]
+            tracks = [e["style"] for e in ev if e["event"] == "track"]
+            n += 1
+            last_ok += bool(styles) and styles[-1] == truth
+            msgs += len(styles)
+            msgs_ok += sum(s == truth for s in styles)
+            track_ok += bool(tracks) and tracks[-1] == truth
+    print(f"{clips} ({' '.join(extra)}): {n} clips")
+    print(f"  last published style correct: {last_ok}/{n} = {last_ok / n:.3f}")
+    print(f"  published style messages correct: {msgs_ok}/{msgs} = {msgs_ok / max(msgs, 1):.3f}")
+    print(f"  stored track style correct: {track_ok}/{n} = {track_ok / n:.3f}")
+
+
+if __name__ == "__main__":
+    main()
