@@ -35,6 +35,26 @@ class BandReader(CalibrationDataReader):
         return next(self.it, None)
 
 
+def pick(items, count):
+    """A fixed random choice of calibration items (seed 0), in their order."""
+    rng = np.random.default_rng(0)
+    return [items[i] for i in sorted(rng.choice(len(items), min(count, len(items)),
+                                                replace=False))]
+
+
+def quantize(float_model, out, reader, per_channel=False, op_types=None):
+    """ONNX Runtime static QDQ quantization: int8 weights, uint8 activations, ranges from the
+    99.99th percentile of what `reader` feeds; `op_types` limits which operators get QDQ."""
+    pre = out + ".pre.onnx"
+    quant_pre_process(float_model, pre)
+    quantize_static(pre, out, reader, quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.Percentile,
+                    extra_options={"CalibPercentile": 99.99},
+                    **({"op_types_to_quantize": op_types} if op_types else {}))
+    os.remove(pre)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("float_model")
@@ -47,18 +67,9 @@ def main():
     files = sorted(glob.glob(os.path.join(args.bands_dir, "*.bands")))
     if not files:
         raise SystemExit(f"{args.bands_dir}: no .bands files (run the dump_bands example)")
-    rng = np.random.default_rng(0)
-    pick = [files[i] for i in sorted(rng.choice(len(files), min(args.clips, len(files)),
-                                                replace=False))]
-    pre = args.out + ".pre.onnx"
-    quant_pre_process(args.float_model, pre)
-    quantize_static(pre, args.out, BandReader(pick, args.frames),
-                    quant_format=QuantFormat.QDQ, per_channel=args.per_channel,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.Percentile,
-                    extra_options={"CalibPercentile": 99.99})
-    os.remove(pre)
-    print(f"{args.out}: {os.path.getsize(args.out)} bytes from {len(pick)} calibration clips")
+    chosen = pick(files, args.clips)
+    quantize(args.float_model, args.out, BandReader(chosen, args.frames), args.per_channel)
+    print(f"{args.out}: {os.path.getsize(args.out)} bytes from {len(chosen)} calibration clips")
 
 
 if __name__ == "__main__":

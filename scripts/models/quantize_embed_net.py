@@ -9,12 +9,10 @@ import argparse
 import csv
 import os
 
-import numpy as np
-from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
-                                      QuantType, quantize_static)
-from onnxruntime.quantization.shape_inference import quant_pre_process
+from onnxruntime.quantization import CalibrationDataReader
 
 import mel
+from quantize_beat_net import pick, quantize
 from train_embed_net import patches
 
 
@@ -40,22 +38,13 @@ def main():
     ap.add_argument("--per-channel", action="store_true")
     args = ap.parse_args()
     rows = list(csv.DictReader(open(os.path.join(args.clip_dir, "labels.csv"))))
-    rng = np.random.default_rng(0)
-    pick = [os.path.join(args.clip_dir, rows[i]["file"])
-            for i in sorted(rng.choice(len(rows), min(args.clips, len(rows)), replace=False))]
-    pre = args.out + ".pre.onnx"
-    quant_pre_process(args.float_model, pre)
-    quantize_static(pre, args.out, PatchReader(pick), quant_format=QuantFormat.QDQ,
-                    per_channel=args.per_channel, activation_type=QuantType.QUInt8,
-                    weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.Percentile,
-                    extra_options={"CalibPercentile": 99.99},
-                    # Only the convolutions and dense layers: quantizing every tensor puts
-                    # the concatenated mean- and max-pooled features on one uint8 scale, where
-                    # the small means vanish (embedding cosine 0.33 instead of 0.99).
-                    op_types_to_quantize=["Conv", "Gemm"])
-    os.remove(pre)
-    print(f"{args.out}: {os.path.getsize(args.out)} bytes from {len(pick)} calibration clips")
-
+    chosen = pick([os.path.join(args.clip_dir, r["file"]) for r in rows], args.clips)
+    # Only the convolutions and dense layers: quantizing every tensor puts the concatenated
+    # mean- and max-pooled features on one uint8 scale, where the small means vanish
+    # (embedding cosine 0.33 instead of 0.99).
+    quantize(args.float_model, args.out, PatchReader(chosen), args.per_channel,
+             op_types=["Conv", "Gemm"])
+    print(f"{args.out}: {os.path.getsize(args.out)} bytes from {len(chosen)} calibration clips")
 
 if __name__ == "__main__":
     main()

@@ -7,7 +7,7 @@ use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use tract_onnx::prelude::*;
 use tract_pulse::internal::{PulsedModel, PulsedModelExt};
 
-use crate::{verified, ModelError};
+use crate::{identity, verified, ModelError};
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
@@ -38,12 +38,7 @@ impl BeatNet {
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
-        let id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut sha256_prefix = [0u8; 8];
-        sha256_prefix.copy_from_slice(&digest[..8]);
+        let (id, sha256_prefix) = identity(path, &digest);
         Ok(BeatNet {
             plan: std::sync::OnceLock::new(),
             typed,

@@ -8,7 +8,7 @@ use necken_rhythm::learned::{EmbeddingModel, PatchEmbeddings};
 use necken_rhythm::mel::{MEL_BANDS, PATCH_FRAMES};
 use tract_onnx::prelude::*;
 
-use crate::{verified, ModelError};
+use crate::{identity, verified, ModelError};
 
 /// The embedding network (`models/embed-cnn-v1.onnx`), trained by
 /// `scripts/models/train_embed_net.py`.
@@ -43,12 +43,7 @@ impl EmbedNet {
             .into_optimized()
             .and_then(|m| m.into_runnable())
             .map_err(|e| invalid(format!("{e:#}")))?;
-        let id = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut sha256_prefix = [0u8; 8];
-        sha256_prefix.copy_from_slice(&digest[..8]);
+        let (id, sha256_prefix) = identity(path, &digest);
         let mut net = EmbedNet {
             plan,
             dim: 0,

@@ -55,6 +55,17 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
     verified(path).map(|(bytes, _)| bytes)
 }
 
+/// A model's id (its file stem) and the first 8 bytes of its SHA-256, as artifacts record it.
+pub(crate) fn identity(path: &Path, digest: &[u8; 32]) -> (String, [u8; 8]) {
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut prefix = [0u8; 8];
+    prefix.copy_from_slice(&digest[..8]);
+    (id, prefix)
+}
+
 /// [`verified_bytes`] and the file's SHA-256.
 pub(crate) fn verified(path: &Path) -> Result<(Vec<u8>, [u8; 32]), ModelError> {
     let unreadable = |problem: String| ModelError::Unreadable {

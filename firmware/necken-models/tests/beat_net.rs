@@ -1,20 +1,13 @@
 //! The beat network as the product runs it (Rust front end → tract) against the training
 //! framework (PyTorch on the same clip's bands, committed reference), and the manifest check.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use necken_models::{BeatNet, ModelError};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
-    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    dot / (na * nb)
-}
+use common::{cosine, root};
 
 #[test]
 fn rust_front_end_and_tract_match_pytorch_on_the_fixture_clips() {

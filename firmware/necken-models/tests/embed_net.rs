@@ -8,16 +8,9 @@ use std::path::{Path, PathBuf};
 use necken_models::{EmbedNet, ModelError};
 use necken_rhythm::mel::{MelPatcher, MEL_BANDS};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
-    let na: f64 = a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    let nb: f64 = b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
-    dot / (na * nb)
-}
+use common::{cosine, root};
 
 /// The training side's output for one clip.
 struct Reference {
