@@ -215,9 +215,12 @@ impl EmbedRun {
     }
 }
 
+/// Patches per value of the full profile's embedding and vocal series (≈ 12 s).
+pub const SERIES_PATCHES: usize = 4;
+
 /// Puts an embedding network's per-patch output into the artifacts: the mean embedding and
-/// mean vocal scores, the per-patch series with the full profile, and the model in the
-/// provenance. Audio too short to give any patch leaves them absent.
+/// mean vocal scores, with the full profile their series over groups of [`SERIES_PATCHES`]
+/// patches, and the model in the provenance. Audio too short to give any patch leaves them absent.
 pub fn attach_embeddings(
     artifacts: &mut RawArtifacts,
     model: &dyn EmbeddingModel,
@@ -236,20 +239,46 @@ pub fn attach_embeddings(
     }
     let vocal_mean = |k: usize| result.vocal.iter().map(|v| v[k]).sum::<f32>() / n as f32;
     let full = artifacts.profile == Profile::Full;
+    // The full profile keeps one vector per SERIES_PATCHES patches (12 s), not per patch: a
+    // 200-value vector every 3 s would be 4 KB a minute, past the full profile's size budget.
+    let groups = |len: usize| {
+        (0..len)
+            .step_by(SERIES_PATCHES)
+            .map(move |s| s..(s + SERIES_PATCHES).min(len))
+    };
     artifacts.vocal = Some(VocalScores {
         instrumental: vocal_mean(0),
         vocal: vocal_mean(1),
         segments: full.then(|| Series {
-            hop_s: PATCH_HOP_S,
-            values: result.vocal.clone(),
+            hop_s: PATCH_HOP_S * SERIES_PATCHES as f32,
+            values: groups(n)
+                .map(|r| {
+                    let k = r.len() as f32;
+                    let sum = result.vocal[r]
+                        .iter()
+                        .fold([0f32; 2], |a, v| [a[0] + v[0], a[1] + v[1]]);
+                    [sum[0] / k, sum[1] / k]
+                })
+                .collect(),
         }),
     });
     artifacts.embedding = Some(Embedding {
         model: model.id().to_string(),
         mean,
-        segments: full.then_some(Series {
-            hop_s: PATCH_HOP_S,
-            values: result.embeddings,
+        segments: full.then(|| Series {
+            hop_s: PATCH_HOP_S * SERIES_PATCHES as f32,
+            values: groups(n)
+                .map(|r| {
+                    let k = r.len() as f32;
+                    let mut m = vec![0f32; dim];
+                    for e in &result.embeddings[r] {
+                        for (m, v) in m.iter_mut().zip(e) {
+                            *m += v / k;
+                        }
+                    }
+                    m
+                })
+                .collect(),
         }),
     });
     artifacts.provenance.models.push(ModelRef {
@@ -644,6 +673,52 @@ pub fn analyze_frames(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Named;
+
+    impl EmbeddingModel for Named {
+        fn id(&self) -> &str {
+            "embed-test"
+        }
+        fn sha256_prefix(&self) -> [u8; 8] {
+            [1; 8]
+        }
+        fn dim(&self) -> usize {
+            2
+        }
+        fn embed(&self, _: &[f32]) -> Result<PatchEmbeddings, String> {
+            Err("not run here".into())
+        }
+    }
+
+    #[test]
+    fn embeddings_become_means_and_a_12_second_series_with_the_full_profile() {
+        let patches = PatchEmbeddings {
+            embeddings: (0..10).map(|k| vec![k as f32, 1.0]).collect(),
+            vocal: (0..10)
+                .map(|k| if k < 8 { [1.0, 0.0] } else { [0.0, 1.0] })
+                .collect(),
+        };
+        let mut a = analyze_samples(&[0.0; 16_000], &AnalysisOptions::new(Profile::Full));
+        attach_embeddings(&mut a, &Named, patches.clone());
+        let e = a.embedding.as_ref().unwrap();
+        assert!((e.mean[0] - 4.5).abs() < 1e-5 && (e.mean[1] - 1.0).abs() < 1e-5);
+        let series = e.segments.as_ref().unwrap();
+        assert!((series.hop_s - 4.0 * PATCH_HOP_S).abs() < 1e-6);
+        assert_eq!(
+            series.values,
+            vec![vec![1.5, 1.0], vec![5.5, 1.0], vec![8.5, 1.0]]
+        );
+        let v = a.vocal.as_ref().unwrap();
+        assert!((v.vocal - 0.2).abs() < 1e-6 && (v.instrumental - 0.8).abs() < 1e-6);
+        assert_eq!(v.segments.as_ref().unwrap().values[2], [0.0, 1.0]);
+        assert_eq!(a.provenance.models[0].id, "embed-test");
+
+        let mut a = analyze_samples(&[0.0; 16_000], &AnalysisOptions::new(Profile::Standard));
+        attach_embeddings(&mut a, &Named, patches);
+        assert!(a.embedding.as_ref().unwrap().segments.is_none());
+        assert!(a.vocal.as_ref().unwrap().segments.is_none());
+    }
 
     #[test]
     fn in_memory_samples_are_analyzed_like_files() {

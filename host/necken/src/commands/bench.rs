@@ -31,6 +31,8 @@ pub enum Which {
         /// Audio files to analyze.
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        models: super::models::ModelArgs,
     },
     /// Full analysis of audio files (with the beat and embedding networks unless
     /// --no-beat-model / --no-embed-model), with a per-stage breakdown.
@@ -63,7 +65,7 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
             runs,
             json,
         } => analysis(&files, &models, runs.max(1), json),
-        Which::Sizes { files } => sizes(&files),
+        Which::Sizes { files, models } => sizes(&files, &models),
     }
 }
 
@@ -241,8 +243,10 @@ fn analysis(
     Ok(ExitCode::SUCCESS)
 }
 
-fn sizes(files: &[std::path::PathBuf]) -> CliResult<ExitCode> {
+fn sizes(files: &[std::path::PathBuf], models: &super::models::ModelArgs) -> CliResult<ExitCode> {
     use necken_analysis::{analyze_file, AnalysisOptions};
+    let mut options = AnalysisOptions::new(Profile::Minimal);
+    models.apply(&mut options)?;
     println!(
         "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9} {:>11}",
         "file", "audio s", "beats", "minimal", "standard", "full", "activation"
@@ -253,7 +257,8 @@ fn sizes(files: &[std::path::PathBuf]) -> CliResult<ExitCode> {
         let mut audio = 0.0;
         let mut activation = 0;
         for profile in [Profile::Minimal, Profile::Standard, Profile::Full] {
-            let a = analyze_file(path, &AnalysisOptions::new(profile))?.artifacts;
+            options.profile = profile;
+            let a = analyze_file(path, &options)?.artifacts;
             let s = codec::part_sizes(&a);
             beats = a.rhythm.beat_count;
             audio = a.audio_stats.as_ref().map(|s| s.duration_s).unwrap_or(0.0);
