@@ -215,6 +215,18 @@ impl EmbedRun {
     }
 }
 
+/// The element-wise mean of equally long rows (at least one).
+fn mean_of(rows: &[&[f32]]) -> Vec<f32> {
+    let k = rows.len() as f32;
+    let mut mean = vec![0f32; rows[0].len()];
+    for row in rows {
+        for (m, v) in mean.iter_mut().zip(*row) {
+            *m += v / k;
+        }
+    }
+    mean
+}
+
 /// Patches per value of the full profile's embedding and vocal series (≈ 12 s).
 pub const SERIES_PATCHES: usize = 4;
 
@@ -230,55 +242,30 @@ pub fn attach_embeddings(
     if n == 0 || result.vocal.len() != n {
         return;
     }
-    let dim = result.embeddings[0].len();
-    let mut mean = vec![0f32; dim];
-    for e in &result.embeddings {
-        for (m, v) in mean.iter_mut().zip(e) {
-            *m += v / n as f32;
-        }
-    }
-    let vocal_mean = |k: usize| result.vocal.iter().map(|v| v[k]).sum::<f32>() / n as f32;
-    let full = artifacts.profile == Profile::Full;
+    let vocal: Vec<&[f32]> = result.vocal.iter().map(|v| v.as_slice()).collect();
+    let embeddings: Vec<&[f32]> = result.embeddings.iter().map(Vec::as_slice).collect();
+    let pair = |m: Vec<f32>| [m[0], m[1]];
     // The full profile keeps one vector per SERIES_PATCHES patches (12 s), not per patch: a
     // 200-value vector every 3 s would be 4 KB a minute, past the full profile's size budget.
-    let groups = |len: usize| {
-        (0..len)
-            .step_by(SERIES_PATCHES)
-            .map(move |s| s..(s + SERIES_PATCHES).min(len))
-    };
+    let full = artifacts.profile == Profile::Full;
+    let hop_s = PATCH_HOP_S * SERIES_PATCHES as f32;
+    let series =
+        |rows: &[&[f32]]| -> Vec<Vec<f32>> { rows.chunks(SERIES_PATCHES).map(mean_of).collect() };
+    let overall = pair(mean_of(&vocal));
     artifacts.vocal = Some(VocalScores {
-        instrumental: vocal_mean(0),
-        vocal: vocal_mean(1),
+        instrumental: overall[0],
+        vocal: overall[1],
         segments: full.then(|| Series {
-            hop_s: PATCH_HOP_S * SERIES_PATCHES as f32,
-            values: groups(n)
-                .map(|r| {
-                    let k = r.len() as f32;
-                    let sum = result.vocal[r]
-                        .iter()
-                        .fold([0f32; 2], |a, v| [a[0] + v[0], a[1] + v[1]]);
-                    [sum[0] / k, sum[1] / k]
-                })
-                .collect(),
+            hop_s,
+            values: series(&vocal).into_iter().map(pair).collect(),
         }),
     });
     artifacts.embedding = Some(Embedding {
         model: model.id().to_string(),
-        mean,
+        mean: mean_of(&embeddings),
         segments: full.then(|| Series {
-            hop_s: PATCH_HOP_S * SERIES_PATCHES as f32,
-            values: groups(n)
-                .map(|r| {
-                    let k = r.len() as f32;
-                    let mut m = vec![0f32; dim];
-                    for e in &result.embeddings[r] {
-                        for (m, v) in m.iter_mut().zip(e) {
-                            *m += v / k;
-                        }
-                    }
-                    m
-                })
-                .collect(),
+            hop_s,
+            values: series(&embeddings),
         }),
     });
     artifacts.provenance.models.push(ModelRef {

@@ -86,6 +86,17 @@ fn fixtures() -> Vec<(PathBuf, Reference)> {
     out
 }
 
+/// A clip's network input as the product makes it: Rust mel frames gathered into patches.
+fn clip_patches(clip: &Path) -> Vec<f32> {
+    let mut patches = Vec::new();
+    let mut patcher = MelPatcher::new();
+    for f in necken_analysis::file_mel_frames(clip).unwrap() {
+        patcher.push(&f, &mut |p| patches.extend_from_slice(p));
+    }
+    patcher.finish(&mut |p| patches.extend_from_slice(p));
+    patches
+}
+
 #[test]
 fn rust_mel_front_end_matches_the_training_front_end() {
     for (clip, reference) in fixtures() {
@@ -123,13 +134,7 @@ fn the_int8_variant_stays_close_to_the_float_network() {
 fn compare_with_pytorch(model: &str, min_cosine: f64) {
     let net = EmbedNet::load(&root().join("models").join(model)).unwrap();
     for (clip, reference) in fixtures() {
-        let mut patches = Vec::new();
-        let mut patcher = MelPatcher::new();
-        for f in necken_analysis::file_mel_frames(&clip).unwrap() {
-            patcher.push(&f, &mut |p| patches.extend_from_slice(p));
-        }
-        patcher.finish(&mut |p| patches.extend_from_slice(p));
-        let ours = net.embed(&patches).unwrap();
+        let ours = net.embed(&clip_patches(&clip)).unwrap();
         assert_eq!(ours.embeddings.len(), reference.embeddings.len(), "patches");
         let mut lowest = 1f64;
         for (k, (a, b)) in ours
@@ -180,12 +185,7 @@ fn held_out_fixture_clips_get_the_right_vocal_answer() {
             .iter()
             .find(|(p, _)| p.file_name().is_some_and(|n| n == cols[0]))
             .unwrap_or_else(|| panic!("no fixture {}", cols[0]));
-        let mut patches = Vec::new();
-        let mut patcher = MelPatcher::new();
-        for f in necken_analysis::file_mel_frames(clip).unwrap() {
-            patcher.push(&f, &mut |p| patches.extend_from_slice(p));
-        }
-        let out = net.embed(&patches).unwrap();
+        let out = net.embed(&clip_patches(clip)).unwrap();
         let vocal = out.vocal.iter().map(|v| v[1]).sum::<f32>() / out.vocal.len() as f32;
         assert_eq!(
             vocal > 0.5,
