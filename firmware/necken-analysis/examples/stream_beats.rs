@@ -1,6 +1,6 @@
 //! Runs the causal streaming tracker over every audio file in a folder (frame by frame, as the
 //! daemon would) and writes `<stem>.beats` files for the scorer.
-//! usage: stream_beats CLIP_DIR OUT_DIR
+//! usage: stream_beats CLIP_DIR OUT_DIR [LEAD_FRAMES]   (see `StreamingTracker::with_lead`)
 use necken_rhythm::streaming::StreamingTracker;
 use necken_rhythm::tracker::TrackerConfig;
 use necken_rhythm::FRAME_RATE;
@@ -10,7 +10,15 @@ fn main() {
     let (dir, out) = match (args.next(), args.next()) {
         (Some(d), Some(o)) => (d, o),
         _ => {
-            eprintln!("usage: stream_beats CLIP_DIR OUT_DIR");
+            eprintln!("usage: stream_beats CLIP_DIR OUT_DIR [LEAD_FRAMES]");
+            std::process::exit(2)
+        }
+    };
+    let lead: usize = match args.next().map(|l| l.parse()) {
+        None => 0,
+        Some(Ok(l)) => l,
+        Some(Err(_)) => {
+            eprintln!("LEAD_FRAMES must be a whole number of frames");
             std::process::exit(2)
         }
     };
@@ -26,7 +34,7 @@ fn main() {
                 continue;
             }
         };
-        let mut tracker = StreamingTracker::new(TrackerConfig::default());
+        let mut tracker = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
         let start = std::time::Instant::now();
         let mut text = String::new();
         for f in &frames {

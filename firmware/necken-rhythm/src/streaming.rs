@@ -70,7 +70,8 @@ impl CausalNormalizer {
 /// A beat reported by the streaming tracker.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BeatEvent {
-    /// Frame of the beat (the frame just pushed).
+    /// Frame of the beat: the frame just pushed, plus the tracker's lead (see
+    /// [`StreamingTracker::with_lead`]).
     pub frame: u64,
     /// Position in the bar, 1 = downbeat.
     pub number: u8,
@@ -105,8 +106,10 @@ pub struct StreamingTracker {
     frame: u64,
     last_beat: Option<u64>,
     /// Pattern and bar position (fraction of the bar) of the previous frame's most probable
-    /// state.
+    /// state, advanced by the lead.
     last_position: Option<(usize, f64)>,
+    /// Frames ahead of the newest frame at which beats are reported.
+    lead: usize,
 }
 
 impl StreamingTracker {
@@ -159,6 +162,7 @@ impl StreamingTracker {
             frame: 0,
             last_beat: None,
             last_position: None,
+            lead: 0,
             config,
             periods,
             transitions,
@@ -168,7 +172,18 @@ impl StreamingTracker {
         }
     }
 
-    /// Takes one front-end frame; returns a beat if one happened at this frame.
+    /// Reports each beat `frames` frames before the newest frame reaches it, at the frame the
+    /// most probable state predicts for it. A live front end sees a beat only some tens of
+    /// milliseconds after it sounded (half its window, the resampler, the network's pulse);
+    /// predicting that far ahead lets beat events leave on time, at some cost in accuracy
+    /// because the beat's own onset is not yet heard.
+    pub fn with_lead(mut self, frames: usize) -> StreamingTracker {
+        self.lead = frames;
+        self
+    }
+
+    /// Takes one front-end frame; returns a beat if one happened at this frame (or, with a
+    /// lead, is predicted `lead` frames ahead).
     pub fn push(&mut self, f: &FrameFeatures) -> Option<BeatEvent> {
         let (a, low) = self.dsp_activations(f);
         self.push_activations(a, low)
@@ -254,12 +269,11 @@ impl StreamingTracker {
                         ring[idx] *= ratio;
                     }
                 }
-                for (idx, &v) in ring.iter().enumerate() {
-                    total += v;
-                    if v > best {
-                        best = v;
-                        best_at = (pi, i, idx);
-                    }
+                let (sum, max) = sum_and_max(ring);
+                total += sum;
+                if max > best {
+                    best = max;
+                    best_at = (pi, i, ring.iter().position(|&v| v == max).unwrap_or(0));
                 }
             }
         }
@@ -279,7 +293,7 @@ impl StreamingTracker {
         let (pi, ti, idx) = best_at;
         let pat = &self.patterns[pi];
         let l = pat.lens[ti];
-        let phi = (idx + l - pat.heads[ti]) % l;
+        let phi = (idx + l - pat.heads[ti] + self.lead % l) % l;
         let period = self.periods[ti];
         let width = self.widths[ti];
         // A beat is due when the most probable state sits at a beat start, or when it has
@@ -305,12 +319,16 @@ impl StreamingTracker {
         let spaced = self
             .last_beat
             .is_none_or(|b| self.frame - b >= (period as u64 * 6 / 10).max(1));
+        // With a lead, a state that jumps in at the beat's onset is already `lead` frames past
+        // the beat start: the window is widened by the lead, and such a beat is reported at
+        // the frame the state puts it on (never in the future of that).
         let event = pat.starts[ti]
             .iter()
-            .position(|&s| (phi >= s && phi < s + width) || crossed(s))
+            .position(|&s| (phi >= s && phi < s + width + self.lead) || crossed(s))
             .filter(|_| spaced)
             .map(|k| BeatEvent {
-                frame: self.frame,
+                frame: self.frame
+                    + self.lead.saturating_sub((phi + l - pat.starts[ti][k]) % l) as u64,
                 number: (k + 1) as u8,
                 beats_per_bar: pat.meter as u8,
                 tempo_bpm: 60.0 * self.config.fps / period as f32,
@@ -322,6 +340,34 @@ impl StreamingTracker {
         self.frame += 1;
         event
     }
+}
+
+/// Sum and largest value of a ring of state probabilities, in independent lanes so that the
+/// compiler vectorizes the loop: this scan over every state is most of the tracker's per-frame
+/// cost (the observation touches only the states near beat positions).
+fn sum_and_max(ring: &[f64]) -> (f64, f64) {
+    const LANES: usize = 8;
+    let mut sum = [0.0f64; LANES];
+    let mut max = [f64::NEG_INFINITY; LANES];
+    let chunks = ring.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..LANES {
+            sum[j] += c[j];
+            max[j] = if c[j] > max[j] { c[j] } else { max[j] };
+        }
+    }
+    let mut s: f64 = sum.iter().sum();
+    let mut m = max
+        .iter()
+        .fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a });
+    for &v in rest {
+        s += v;
+        if v > m {
+            m = v;
+        }
+    }
+    (s, m)
 }
 
 fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {
@@ -341,12 +387,12 @@ fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_steady_click_track_is_followed_causally() {
-        let mut t = StreamingTracker::new(TrackerConfig::default());
+    /// Beats of a 120 bpm click track with a bass accent every other beat (2/4), each with
+    /// the frame that was newest when it was reported.
+    fn click_track_beats(lead: usize) -> Vec<(u64, BeatEvent)> {
+        let mut t = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
         let mut beats = Vec::new();
         for frame in 0..3000u64 {
-            // 120 bpm with a bass accent every other beat (2/4).
             let on = frame % 50 == 0;
             let down = frame % 100 == 0;
             let f = FrameFeatures {
@@ -355,9 +401,15 @@ mod tests {
                 ..Default::default()
             };
             if let Some(b) = t.push(&f) {
-                beats.push(b);
+                beats.push((frame, b));
             }
         }
+        beats
+    }
+
+    #[test]
+    fn a_steady_click_track_is_followed_causally() {
+        let beats: Vec<BeatEvent> = click_track_beats(0).into_iter().map(|(_, b)| b).collect();
         let late: Vec<&BeatEvent> = beats.iter().filter(|b| b.frame > 1000).collect();
         assert!(late.len() >= 38 && late.len() <= 42, "{} beats", late.len());
         for b in &late {
@@ -371,5 +423,44 @@ mod tests {
             .filter(|b| (b.frame % 100).min(100 - b.frame % 100) <= 3)
             .count();
         assert!(downs_on_accent * 10 >= late.iter().filter(|b| b.number == 1).count() * 8);
+    }
+
+    #[test]
+    fn with_a_lead_beats_are_reported_before_the_audio_reaches_them() {
+        let late = |beats: Vec<(u64, BeatEvent)>| -> Vec<(u64, BeatEvent)> {
+            beats.into_iter().filter(|(_, b)| b.frame > 1000).collect()
+        };
+        let plain = late(click_track_beats(0));
+        let led = late(click_track_beats(4));
+        assert!(plain.len() >= 38, "{} beats without a lead", plain.len());
+        assert!(
+            led.len().abs_diff(plain.len()) <= 1,
+            "{} vs {}",
+            led.len(),
+            plain.len()
+        );
+        for (seen, b) in &plain {
+            assert_eq!(*seen, b.frame);
+        }
+        for (seen, b) in &led {
+            let off = (b.frame % 50).min(50 - b.frame % 50);
+            assert!(off <= 3, "beat at frame {}", b.frame);
+            assert!(
+                b.frame >= seen + 2,
+                "beat {} reported at frame {seen}",
+                b.frame
+            );
+        }
+    }
+
+    #[test]
+    fn the_vectorized_scan_sums_and_finds_the_largest_state() {
+        for len in [1usize, 7, 8, 9, 31, 300] {
+            let ring: Vec<f64> = (0..len).map(|i| ((i * 7919) % 101) as f64 * 0.5).collect();
+            let (sum, max) = sum_and_max(&ring);
+            let naive: f64 = ring.iter().sum();
+            assert!((sum - naive).abs() <= 1e-9 * naive.max(1.0), "len {len}");
+            assert_eq!(max, ring.iter().cloned().fold(f64::NEG_INFINITY, f64::max));
+        }
     }
 }

@@ -103,6 +103,10 @@ pub struct AnalysisSection {
     pub beat_pulse: usize,
     /// The network's share of the beat activations (0..=1), the rest DSP.
     pub beat_share: f32,
+    /// Beat events are predicted this far ahead of the newest analysed audio, ms (0..=200):
+    /// the front end hears a beat only after half its 64 ms window, the resampler and the
+    /// network's pulse, and the prediction makes up for that delay.
+    pub beat_lead_ms: f32,
     /// Embedding and instrumental/vocal network (`.onnx`, listed in `SHA256SUMS`), run on
     /// each stored track; empty = tracks without embedding and vocal scores, which must be
     /// asked for (`--no-embed-model`).
@@ -122,8 +126,9 @@ impl Default for AnalysisSection {
             window_s: 12.0,
             classify_every_s: 4.0,
             beat_model: PathBuf::new(),
-            beat_pulse: 2,
+            beat_pulse: 4,
             beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
+            beat_lead_ms: 60.0,
             embed_model: PathBuf::new(),
             style_model: PathBuf::new(),
             confirm_windows: 2,
@@ -274,6 +279,12 @@ impl Config {
             return Err(format!(
                 "analysis.beat_share must be 0..=1, not {}",
                 a.beat_share
+            ));
+        }
+        if !(0.0..=200.0).contains(&a.beat_lead_ms) {
+            return Err(format!(
+                "analysis.beat_lead_ms must be 0..=200, not {}",
+                a.beat_lead_ms
             ));
         }
         let s = &self.segments;

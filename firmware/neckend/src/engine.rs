@@ -62,6 +62,8 @@ pub struct EngineSettings {
     pub net_share: f32,
     /// Frames per streamed network inference.
     pub beat_pulse: usize,
+    /// Frames ahead at which the streaming tracker reports beats.
+    pub beat_lead_frames: usize,
 }
 
 /// The models the engine runs.
@@ -93,6 +95,7 @@ impl EngineSettings {
             switch_margin: c.analysis.switch_margin,
             net_share: c.analysis.beat_share,
             beat_pulse: c.analysis.beat_pulse,
+            beat_lead_frames: (c.analysis.beat_lead_ms / 1000.0 * FRAME_RATE).round() as usize,
         }
     }
 }
@@ -249,7 +252,8 @@ impl Engine {
             net_out: Vec::with_capacity(16),
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
             smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
-            tracker: StreamingTracker::new(TrackerConfig::default()),
+            tracker: StreamingTracker::new(TrackerConfig::default())
+                .with_lead(settings.beat_lead_frames),
             scratch: Vec::with_capacity(64),
             settings,
             head: models.style,
