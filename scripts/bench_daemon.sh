@@ -4,10 +4,13 @@
 # delivers, so decoding costs next to nothing) with each board's settings, MQTT off, style
 # head loaded. Prints a markdown table for docs/benchmarks.md.
 #
-#   scripts/bench_daemon.sh [BINARY]      (default target/release/neckend)
+#   scripts/bench_daemon.sh [BINARY [NECKEND_ARGS...]]   (default target/release/neckend)
+#   e.g. scripts/bench_daemon.sh target/release/neckend --no-embed-model
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/release/neckend}
+shift || true
+EXTRA=("$@")
 [ -x "$BIN" ] || cargo build --release -p neckend
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -23,7 +26,7 @@ for board in boards/*.toml; do
     name=$(basename "$board" .toml)
     rm -rf "$WORK/s.sled"
     /usr/bin/time -f "%U %S %M" -o "$WORK/time" "$BIN" --config "$board" --no-mqtt \
-        --store "$WORK/s.sled" --input "$WORK/ten.wav" 2>/dev/null
+        --store "$WORK/s.sled" --input "$WORK/ten.wav" "${EXTRA[@]}" 2>/dev/null
     read -r user sys rss_kb < "$WORK/time"
     win=$(awk -F' = ' '/^window_s/ {print $2}' "$board")
     every=$(awk -F' = ' '/^classify_every_s/ {print $2}' "$board")

@@ -13,6 +13,9 @@ pub struct SourceStats {
     samples: u64,
     last_sign: bool,
     fingerprint: Xxh3,
+    /// The 16-bit PCM of the current chunk, kept between chunks (no allocation per chunk on
+    /// the live path).
+    pcm: Vec<u8>,
 }
 
 impl SourceStats {
@@ -28,6 +31,7 @@ impl SourceStats {
             samples: 0,
             last_sign: false,
             fingerprint: Xxh3::new(),
+            pcm: Vec::new(),
         }
     }
 
@@ -38,7 +42,8 @@ impl SourceStats {
                 self.loudness = None;
             }
         }
-        let mut bytes = Vec::with_capacity(mono.len() * 2);
+        let bytes = &mut self.pcm;
+        bytes.clear();
         for &s in mono {
             self.sum_squares += (s as f64) * (s as f64);
             let sign = s >= 0.0;
@@ -49,7 +54,7 @@ impl SourceStats {
             self.samples += 1;
             bytes.extend_from_slice(&((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
         }
-        self.fingerprint.update(&bytes);
+        self.fingerprint.update(bytes);
     }
 
     /// Integrated loudness in LUFS; `None` when the meter failed or the audio is below the

@@ -186,7 +186,6 @@ struct OpenSegment {
     net: Vec<[f32; 2]>,
     /// The embedding network over the segment's mel patches (none without a network).
     embed: Option<EmbedRun>,
-    pcm_hash: Sha256,
     part: u32,
 }
 
@@ -300,12 +299,6 @@ impl Engine {
 
     /// Feeds interleaved samples.
     pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(EngineEvent)) {
-        if let Some(seg) = &mut self.segment {
-            for s in interleaved {
-                seg.pcm_hash
-                    .update(((s.clamp(-1.0, 1.0) * 32767.0) as i16).to_le_bytes());
-            }
-        }
         let scratch = &mut self.scratch;
         self.stream.push(interleaved, &mut |f| scratch.push(f));
         self.process_scratch(emit);
@@ -487,7 +480,6 @@ impl Engine {
                 .embedding_model
                 .clone()
                 .map(|m| EmbedRun::new(m).patch_by_patch()),
-            pcm_hash: Sha256::new(),
             part: self.parts,
         });
     }
@@ -609,8 +601,12 @@ impl Engine {
                 )
             }
             None => {
-                let mut h = seg.pcm_hash;
+                // A live segment is named by its audio (the statistics' fingerprint of the
+                // segment's samples), when it ended and its part number.
+                let mut h = Sha256::new();
+                h.update(facts.fingerprint);
                 h.update(unix_now().to_le_bytes());
+                h.update(seg.part.to_le_bytes());
                 (
                     track_id(h),
                     Tags::default(),
