@@ -10,7 +10,7 @@ time). Prints the median, p90 and p95 over all matched beats and the share withi
 
     scripts/beat_latency.py [--clips N] [--speed S] [--config BOARD.toml | --no-beat-model] [BINARY]
 
-The beat network runs with the board profile's pulse (default profile: 2 frames).
+The beat network runs with the board profile's pulse and beat lead (defaults: 4 frames, 60 ms).
 """
 import argparse
 import csv
@@ -28,7 +28,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--clips", type=int, default=4, help="clips, one per style in turn")
     ap.add_argument("--speed", type=float, default=1.0)
-    ap.add_argument("--config", help="board profile (its beat_pulse and beat_share)")
+    ap.add_argument("--config", help="board profile (its beat_pulse, beat_lead_ms and beat_share)")
     ap.add_argument("--no-beat-model", action="store_true", help="DSP activations only, no embedding network")
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "target/release/neckend"))
     args = ap.parse_args()
