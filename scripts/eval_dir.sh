@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Analyze a labelled folder (the dev corpus or generated training clips), export beats and
 # score them per style. Tune on generated clips; only report on ../shared/corpus/dev.
-# usage: scripts/eval_dir.sh CLIP_DIR [OUT_DIR] [extra analyze args...]
+# usage: [STYLE_HEAD=PATH|''] scripts/eval_dir.sh CLIP_DIR [OUT_DIR] [extra analyze args...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 clips=$1; shift
@@ -11,6 +11,9 @@ cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
 export NECKEN_BEAT_MODEL=${NECKEN_BEAT_MODEL:-$here/models/beat-tcn-v1.onnx}
 export NECKEN_EMBED_MODEL=${NECKEN_EMBED_MODEL:-$here/models/embed-cnn-v1.onnx}
-"$bin" --store "$out/store" analyze "$clips" "$@" > "$out/analyze.txt"
+# The style head names the style column and settles binary bars (4/4 schottis and marches,
+# 2/4 polka and engelska); STYLE_HEAD= (empty) keeps the tracker's own bar length.
+head=${STYLE_HEAD-$here/models/style-head-v2.nkhead}
+"$bin" --store "$out/store" analyze "$clips" ${head:+--model "$head"} "$@" > "$out/analyze.txt"
 "$bin" --store "$out/store" export --format beats --out "$out/beats" 2>/dev/null
 python3 "$here/scripts/score_by_style.py" "$out/beats" "$clips" --json "$out/by_style.json"

@@ -2,11 +2,14 @@
 //! F-measure, downbeat F-measure and ternary-vs-binary meter; checks once that our F-measure
 //! agrees with the shared mir_eval scorer when Python and mir_eval are installed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use necken_analysis::{analyze_file, AnalysisOptions};
 use necken_core::artifact::Profile;
+use necken_core::head::StyleHead;
+use necken_models::{BeatNet, EmbedNet};
 use necken_tests::{corpus_dev, f_measure, read_beats};
 
 /// Two clips per style, chosen by name order within each style (not by score).
@@ -91,6 +94,69 @@ fn dev_subset_meets_accuracy_floors() {
         "ternary/binary accuracy {class:.3} below the 0.93 floor"
     );
     agrees_with_shared_scorer(out.path(), &clips);
+}
+
+/// The binary-meter clips of the subset (two each of polka, schottis, gånglåt/marsch and
+/// engelska) with the daemon's models: without a style head every schottis is read as 2/4
+/// (the tracker cannot hear a 4/4 bar); with `style-head-v2` settling binary bars by the
+/// dance's notation the exact meter follows the dance.
+#[test]
+fn the_style_head_settles_binary_bars_by_the_dance() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let beat = BeatNet::load(&models.join("beat-tcn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
+    let embed = EmbedNet::load(&models.join("embed-cnn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
+    let head_path = models.join("style-head-v2.nkhead");
+    let bytes =
+        std::fs::read(&head_path).unwrap_or_else(|e| panic!("{}: {e}", head_path.display()));
+    let head = StyleHead::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    let mut plain = AnalysisOptions::new(Profile::Standard);
+    plain.beat_model = Some(Arc::new(beat));
+    plain.embedding_model = Some(Arc::new(embed));
+    let mut settled = plain.clone();
+    settled.meter_head = Some(Arc::new(head));
+    let clips: Vec<_> = subset()
+        .into_iter()
+        .filter(|(_, s)| {
+            ["polka", "schottis", "ganglat_marsch", "engelska_reel"].contains(&s.as_str())
+        })
+        .collect();
+    assert_eq!(clips.len(), 8, "two clips of each binary style");
+    let (mut right_plain, mut right_settled, mut db_sum) = (0, 0, 0.0);
+    for (path, style) in &clips {
+        let truth = read_beats(&path.with_extension("beats"));
+        let true_meter = truth.iter().map(|b| b.1).max().unwrap();
+        let a = analyze_file(path, &plain).unwrap_or_else(|e| panic!("{e}"));
+        let b = analyze_file(path, &settled).unwrap_or_else(|e| panic!("{e}"));
+        let (m_plain, m_settled) = (
+            a.artifacts.rhythm.beats_per_bar,
+            b.artifacts.rhythm.beats_per_bar,
+        );
+        right_plain += usize::from(m_plain == Some(true_meter));
+        right_settled += usize::from(m_settled == Some(true_meter));
+        let beats = b.artifacts.beats.as_ref().expect("music has beats");
+        let true_down: Vec<f64> = truth.iter().filter(|b| b.1 == 1).map(|b| b.0).collect();
+        db_sum += f_measure(&true_down, &beats.bar_times());
+        // The settled track names the head among the models that made it, only when it
+        // changed the bar.
+        let names_head = b
+            .artifacts
+            .provenance
+            .models
+            .iter()
+            .any(|m| m.id == settled.meter_head.as_ref().unwrap().id);
+        assert_eq!(names_head, m_settled != m_plain, "{}", path.display());
+        eprintln!(
+            "{style:16} {} meter {m_plain:?} -> {m_settled:?} / {true_meter}",
+            path.display()
+        );
+    }
+    let db = db_sum / clips.len() as f64;
+    eprintln!(
+        "exact meter {right_plain}/8 without the head, {right_settled}/8 with it; DbF {db:.3}"
+    );
+    // Measured: 3/8 without the head, 7/8 with it; DbF 0.872.
+    assert!(right_settled >= 6 && right_settled > right_plain);
+    assert!(db >= 0.70, "downbeat F {db:.3} of the settled bars");
 }
 
 /// Runs the shared scorer on the same predictions and compares per-clip F-measures.

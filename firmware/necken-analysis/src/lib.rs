@@ -15,6 +15,7 @@
 
 mod decode;
 mod files;
+pub mod meter;
 mod pipeline;
 mod resample;
 mod stats;

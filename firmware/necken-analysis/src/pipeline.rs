@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use necken_core::artifact::*;
 use necken_core::classify::Tags;
 use necken_core::features::BEAT_WINDOW_S;
+use necken_core::head::StyleHead;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::{
@@ -43,6 +44,10 @@ pub struct AnalysisOptions {
     /// Embedding and instrumental/vocal network. `None` leaves the artifacts' embedding and
     /// vocal scores absent.
     pub embedding_model: Option<Arc<dyn EmbeddingModel>>,
+    /// Style head that settles binary bars: when it hears a dance whose bars are written in
+    /// the other binary meter ([`necken_core::style::Style::binary_meter`]), the beats are
+    /// re-tracked in that meter (see [`crate::meter`]). `None` keeps the tracker's choice.
+    pub meter_head: Option<Arc<StyleHead>>,
 }
 
 impl AnalysisOptions {
@@ -54,6 +59,7 @@ impl AnalysisOptions {
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
             embedding_model: None,
+            meter_head: None,
         }
     }
 }
@@ -71,6 +77,10 @@ impl std::fmt::Debug for AnalysisOptions {
             .field(
                 "embedding_model",
                 &self.embedding_model.as_ref().map(|m| m.id().to_string()),
+            )
+            .field(
+                "meter_head",
+                &self.meter_head.as_ref().map(|h| h.id.clone()),
             )
             .finish()
     }
@@ -421,6 +431,14 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
     if let Some((model, result, _)) = embedded {
         attach_embeddings(&mut artifacts, model.as_ref(), result);
     }
+    let artifacts = crate::meter::settle_binary_meter(
+        artifacts,
+        &sink.frames,
+        net.as_deref(),
+        &source,
+        &info.tags,
+        options,
+    );
     Ok(Analysis {
         artifacts,
         tags: info.tags.clone(),

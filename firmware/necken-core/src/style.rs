@@ -48,6 +48,19 @@ pub const ALL_STYLES: [Style; 12] = [
 ];
 
 impl Style {
+    /// Beats per bar this dance's binary bars are conventionally written in: 4 for schottis
+    /// and for gånglåtar and marches (most are written in 4/4), 2 for polka, snoa and engelska
+    /// (2/2, two half-note beats). A 4/4 schottis bar (bass on 1 and 3, chords on 2 and 4) and
+    /// two 2/4 bars sound the same to every rhythmic cue, so the bar length is a matter of the
+    /// dance's notation. `None` for the ternary dances and `Unknown`.
+    pub fn binary_meter(self) -> Option<u8> {
+        match self {
+            Style::Schottis | Style::GanglatMarsch => Some(4),
+            Style::Polka | Style::Snoa | Style::Engelska => Some(2),
+            _ => None,
+        }
+    }
+
     /// Canonical lower-case name ("slängpolska", "gånglåt/marsch", ...).
     pub fn name(self) -> &'static str {
         match self {

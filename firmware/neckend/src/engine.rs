@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use necken_analysis::meter::settle_binary_meter;
 use necken_analysis::{
     analyze_frames, attach_embeddings, AnalysisOptions, EmbedRun, FrameStream, SourceFacts,
     StageTimes,
@@ -244,6 +245,7 @@ impl Engine {
             stream = stream.with_mel();
             options.embedding_model = Some(model.clone());
         }
+        options.meter_head = models.style.clone();
         let mut engine = Engine {
             options,
             net,
@@ -276,6 +278,7 @@ impl Engine {
     /// beat network and its share stay until the next source (the stream has ten seconds of
     /// history in it).
     pub fn reload(&mut self, models: Models, settings: EngineSettings) {
+        self.options.meter_head = models.style.clone();
         self.head = models.style;
         self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
         self.settings.window_frames = settings.window_frames;
@@ -540,11 +543,18 @@ impl Engine {
         let mut top = probabilities;
         top.sort_by(|a, b| b.1.total_cmp(&a.1));
         top.truncate(3);
+        // Binary bars are named by the dance's notation, as the stored track's are (the window
+        // is not re-tracked for it: its beats are not published).
+        let binary = artifacts.rhythm.beats_per_bar.is_some_and(|b| b % 2 == 0);
+        let meter = match style.binary_meter() {
+            Some(m) if binary => Some(format!("{m}/4")),
+            _ => features.meter.clone(),
+        };
         emit(EngineEvent::Style(StyleInfo {
             style: Some(style),
             confidence,
             tempo_bpm: features.tempo_bpm,
-            meter: features.meter.clone(),
+            meter,
             since: self.style_since,
             top,
             time_s: self.time_s(),
@@ -586,6 +596,15 @@ impl Engine {
                 Err(e) => log::error!("{}: embedding network: {e}", self.source.name),
             }
         }
+        let source_tags = file.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
+        let artifacts = settle_binary_meter(
+            artifacts,
+            &seg.frames,
+            seg_net(&seg.frames, &seg.net),
+            &facts,
+            &source_tags,
+            &self.options,
+        );
         let (id, tags, name) = match &file {
             Some((id, tags)) if seg.part == 1 && self.parts == 1 => {
                 (*id, tags.clone(), self.source.name.clone())

@@ -27,7 +27,9 @@ pub struct Args {
     /// Re-analyze files whose content is already stored.
     #[arg(long)]
     force: bool,
-    /// Style head for the summary's style column.
+    /// Style head for the summary's style column; it also settles binary bars by the dance's
+    /// notation (4/4 for schottis and marches, 2/4 for polka and engelska; the artifacts'
+    /// provenance then names it). Without it the tracker's own bar length stands.
     #[arg(long)]
     model: Option<PathBuf>,
     /// One JSON object per file on stdout instead of the table.
@@ -60,6 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
     args.models.apply(&mut options)?;
+    options.meter_head = head.clone().map(std::sync::Arc::new);
     if let Some(h) = head.as_ref().filter(|h| h.expects_embedding()) {
         if options.embedding_model.is_none() {
             eprintln!(
