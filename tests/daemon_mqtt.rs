@@ -36,7 +36,7 @@ fn clip(style: &str) -> PathBuf {
 }
 
 fn neckend(store: &Path, port: u16, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_neckend"))
+    Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
         .arg("--store")
         .arg(store)
         .arg("--model")

@@ -49,7 +49,7 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
     write_config(&model, 12);
     let watch = dir.path().join("in");
     std::fs::create_dir(&watch).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neckend"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
         .arg("--config")
         .arg(&config)
         .arg("--store")

@@ -55,7 +55,7 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     )
     .unwrap();
     let events = dir.path().join("events.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_neckend"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
         .arg("--config")
         .arg(&config)
         .arg("--store")
