@@ -180,9 +180,20 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
         assert!(t["duration_s"].as_f64().unwrap() > 25.0);
         assert!(t["beats"].as_u64().unwrap() > 40);
         assert_eq!(t["decided_by"], "model");
-        assert_eq!(
-            t["models"],
-            serde_json::json!(["beat-tcn-v1", "embed-cnn-v1"])
+        let models: Vec<&str> = t["models"]
+            .as_array()
+            .expect("a model list")
+            .iter()
+            .map(|m| m.as_str().unwrap())
+            .collect();
+        assert_eq!(models[..2], ["beat-tcn-v1", "embed-cnn-v1"], "{t}");
+        // A binary bar the style head settled by the dance's notation names the head too.
+        assert!(
+            models.len() == 2
+                || (models.len() == 3
+                    && models[2].starts_with("necken-style-head")
+                    && t["beats_per_bar"] != 3),
+            "{t}"
         );
         let vocal = t["vocal"].as_f64().expect("a vocal score");
         assert!((0.0..=1.0).contains(&vocal), "{t}");
