@@ -2,7 +2,7 @@
 //! F-measure, downbeat F-measure and ternary-vs-binary meter; checks once that our F-measure
 //! agrees with the shared mir_eval scorer when Python and mir_eval are installed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use necken_analysis::{analyze_file, AnalysisOptions};
 use necken_core::artifact::Profile;
 use necken_core::head::StyleHead;
 use necken_models::{BeatNet, EmbedNet};
-use necken_tests::{corpus_dev, f_measure, read_beats};
+use necken_tests::{corpus_dev, f_measure, model_path, read_beats};
 
 /// Two clips per style, chosen by name order within each style (not by score).
 fn subset() -> Vec<(PathBuf, String)> {
@@ -102,10 +102,9 @@ fn dev_subset_meets_accuracy_floors() {
 /// dance's notation the exact meter follows the dance.
 #[test]
 fn the_style_head_settles_binary_bars_by_the_dance() {
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
-    let beat = BeatNet::load(&models.join("beat-tcn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
-    let embed = EmbedNet::load(&models.join("embed-cnn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
-    let head_path = models.join("style-head-v2.nkhead");
+    let beat = BeatNet::load(&model_path("beat-tcn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
+    let embed = EmbedNet::load(&model_path("embed-cnn-v1.onnx")).unwrap_or_else(|e| panic!("{e}"));
+    let head_path = model_path("style-head-v2.nkhead");
     let bytes =
         std::fs::read(&head_path).unwrap_or_else(|e| panic!("{}: {e}", head_path.display()));
     let head = StyleHead::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
@@ -113,7 +112,7 @@ fn the_style_head_settles_binary_bars_by_the_dance() {
     plain.beat_model = Some(Arc::new(beat));
     plain.embedding_model = Some(Arc::new(embed));
     let mut settled = plain.clone();
-    settled.meter_head = Some(Arc::new(head));
+    settled.style_head = Some(Arc::new(head));
     let clips: Vec<_> = subset()
         .into_iter()
         .filter(|(_, s)| {
@@ -143,7 +142,7 @@ fn the_style_head_settles_binary_bars_by_the_dance() {
             .provenance
             .models
             .iter()
-            .any(|m| m.id == settled.meter_head.as_ref().unwrap().id);
+            .any(|m| m.id == settled.style_head.as_ref().unwrap().id);
         assert_eq!(names_head, m_settled != m_plain, "{}", path.display());
         eprintln!(
             "{style:16} {} meter {m_plain:?} -> {m_settled:?} / {true_meter}",

@@ -15,11 +15,11 @@ use serde_json::Value;
 const DEVICE: &str = "testhall";
 
 fn model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/style-head-v1.nkhead")
+    necken_tests::model_path("style-head-v1.nkhead")
 }
 
 fn beat_model() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/beat-tcn-v1.onnx")
+    necken_tests::model_path("beat-tcn-v1.onnx")
 }
 
 /// The first dev clip of a style.

@@ -2,7 +2,6 @@
 //! reported and the running one kept), SIGTERM stores and exits cleanly.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,7 +31,7 @@ fn wait_for(log: &Arc<Mutex<Vec<String>>>, what: &str) {
 #[test]
 fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/style-head-v1.nkhead");
+    let model = necken_tests::model_path("style-head-v1.nkhead");
     let config = dir.path().join("board.toml");
     let write_config = |model: &std::path::Path, window: u32| {
         std::fs::write(

@@ -8,7 +8,6 @@
 //! ring is made large enough (60 s) to hold the whole clip, and the silence after it overruns
 //! the ring (counted and logged, as in real overruns).
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -43,7 +42,7 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     )
     .unwrap();
     let config = dir.path().join("board.toml");
-    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/style-head-v1.nkhead");
+    let model = necken_tests::model_path("style-head-v1.nkhead");
     std::fs::write(
         &config,
         format!(

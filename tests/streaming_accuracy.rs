@@ -27,7 +27,7 @@ fn streaming_tracker_follows_dev_clips() {
 /// mixed half-and-half with the DSP activations.
 #[test]
 fn the_streamed_beat_network_improves_the_streaming_tracker() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/beat-tcn-v1.onnx");
+    let path = necken_tests::model_path("beat-tcn-v1.onnx");
     let net = BeatNet::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let (f_dsp, db_dsp) = stream_subset(None);
     let (f, db) = stream_subset(Some(&net));

@@ -7,6 +7,13 @@ use std::path::{Path, PathBuf};
 #[path = "mqtt_support.rs"]
 pub mod mqtt;
 
+/// A bundled model file: `models/<name>` in the workspace.
+pub fn model_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(name)
+}
+
 /// `../shared/corpus/dev` relative to the workspace root.
 pub fn corpus_dev() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")

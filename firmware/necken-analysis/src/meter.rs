@@ -23,14 +23,15 @@ use crate::pipeline::{analyze_frames, AnalysisOptions, SourceFacts, StageTimes};
 /// tracker's binary bar; `None` to keep the tracker's reading.
 pub fn meter_to_settle(artifacts: &RawArtifacts, tags: &Tags, head: &StyleHead) -> Option<u8> {
     let tracked = artifacts.rhythm.beats_per_bar?;
-    if tracked % 2 != 0 {
+    if !tracked.is_multiple_of(2) {
+        // Not worth classifying: only binary bars are settled.
         return None;
     }
     let style = classify(&derive(artifacts), tags, Some(head)).style;
-    style.binary_meter().filter(|&m| m != tracked)
+    style.notated_meter(tracked).filter(|&m| m != tracked)
 }
 
-/// Applies [`meter_to_settle`] with `options.meter_head`: re-tracks `frames` (and `net`, the
+/// Applies [`meter_to_settle`] with `options.style_head`: re-tracks `frames` (and `net`, the
 /// beat network's output for them) with only the bar patterns of the dance's meter. The
 /// embedding and vocal scores, which do not depend on the beats, carry over; the provenance
 /// adds the head that decided.
@@ -42,7 +43,7 @@ pub fn settle_binary_meter(
     tags: &Tags,
     options: &AnalysisOptions,
 ) -> RawArtifacts {
-    let Some(head) = &options.meter_head else {
+    let Some(head) = &options.style_head else {
         return artifacts;
     };
     let Some(meter) = meter_to_settle(&artifacts, tags, head) else {

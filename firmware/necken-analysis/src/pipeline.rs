@@ -44,10 +44,11 @@ pub struct AnalysisOptions {
     /// Embedding and instrumental/vocal network. `None` leaves the artifacts' embedding and
     /// vocal scores absent.
     pub embedding_model: Option<Arc<dyn EmbeddingModel>>,
-    /// Style head that settles binary bars: when it hears a dance whose bars are written in
-    /// the other binary meter ([`necken_core::style::Style::binary_meter`]), the beats are
-    /// re-tracked in that meter (see [`crate::meter`]). `None` keeps the tracker's choice.
-    pub meter_head: Option<Arc<StyleHead>>,
+    /// Style head. Analysis uses it to settle binary bars: when it hears a dance whose bars
+    /// are written in the other binary meter ([`necken_core::style::Style::binary_meter`]),
+    /// the beats are re-tracked in that meter (see [`crate::meter`]). `None` keeps the
+    /// tracker's choice.
+    pub style_head: Option<Arc<StyleHead>>,
 }
 
 impl AnalysisOptions {
@@ -59,7 +60,7 @@ impl AnalysisOptions {
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
             embedding_model: None,
-            meter_head: None,
+            style_head: None,
         }
     }
 }
@@ -79,8 +80,8 @@ impl std::fmt::Debug for AnalysisOptions {
                 &self.embedding_model.as_ref().map(|m| m.id().to_string()),
             )
             .field(
-                "meter_head",
-                &self.meter_head.as_ref().map(|h| h.id.clone()),
+                "style_head",
+                &self.style_head.as_ref().map(|h| h.id.clone()),
             )
             .finish()
     }

@@ -61,6 +61,17 @@ impl Style {
         }
     }
 
+    /// Beats per bar to name a tracked bar of `tracked` beats by: the dance's
+    /// [`binary_meter`](Style::binary_meter) when the tracked bar is binary, `None` otherwise
+    /// (a ternary bar, or a dance without a binary convention, keeps the tracker's reading).
+    pub fn notated_meter(self, tracked: u8) -> Option<u8> {
+        if tracked.is_multiple_of(2) {
+            self.binary_meter()
+        } else {
+            None
+        }
+    }
+
     /// Canonical lower-case name ("slängpolska", "gånglåt/marsch", ...).
     pub fn name(self) -> &'static str {
         match self {

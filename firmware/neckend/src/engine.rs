@@ -193,7 +193,7 @@ struct OpenSegment {
 /// The engine for one source.
 pub struct Engine {
     settings: EngineSettings,
-    head: Option<Arc<StyleHead>>,
+    /// Analysis settings and models, the style head included.
     options: AnalysisOptions,
     /// The streamed beat network, and the frames waiting for its output.
     net: Option<Box<dyn StreamingBeatActivation>>,
@@ -245,7 +245,7 @@ impl Engine {
             stream = stream.with_mel();
             options.embedding_model = Some(model.clone());
         }
-        options.meter_head = models.style.clone();
+        options.style_head = models.style;
         let mut engine = Engine {
             options,
             net,
@@ -257,7 +257,6 @@ impl Engine {
                 .with_lead(settings.beat_lead_frames),
             scratch: Vec::with_capacity(64),
             settings,
-            head: models.style,
             source,
             stream,
             frame: 0,
@@ -278,8 +277,7 @@ impl Engine {
     /// beat network and its share stay until the next source (the stream has ten seconds of
     /// history in it).
     pub fn reload(&mut self, models: Models, settings: EngineSettings) {
-        self.options.meter_head = models.style.clone();
-        self.head = models.style;
+        self.options.style_head = models.style;
         self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
@@ -293,6 +291,20 @@ impl Engine {
         if let Some((_, t)) = &mut self.source.file {
             *t = tags;
         }
+    }
+
+    /// The style head, if any.
+    fn head(&self) -> Option<&StyleHead> {
+        self.options.style_head.as_deref()
+    }
+
+    /// The tags of a file source (none for live audio).
+    fn source_tags(&self) -> Tags {
+        self.source
+            .file
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
     }
 
     /// Seconds of audio consumed.
@@ -508,13 +520,7 @@ impl Engine {
             attach_embeddings(&mut artifacts, run.model().as_ref(), patches);
         }
         let features = derive(&artifacts);
-        let tags = self
-            .source
-            .file
-            .as_ref()
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default();
-        let c = classify(&features, &tags, self.head.as_deref());
+        let c = classify(&features, &self.source_tags(), self.head());
         let probabilities = if c.source == DecisionSource::Metadata {
             vec![(c.style, c.confidence)]
         } else {
@@ -545,10 +551,13 @@ impl Engine {
         top.truncate(3);
         // Binary bars are named by the dance's notation, as the stored track's are (the window
         // is not re-tracked for it: its beats are not published).
-        let binary = artifacts.rhythm.beats_per_bar.is_some_and(|b| b % 2 == 0);
-        let meter = match style.binary_meter() {
-            Some(m) if binary => Some(format!("{m}/4")),
-            _ => features.meter.clone(),
+        let meter = match artifacts
+            .rhythm
+            .beats_per_bar
+            .and_then(|b| style.notated_meter(b))
+        {
+            Some(m) => Some(format!("{m}/4")),
+            None => features.meter.clone(),
         };
         emit(EngineEvent::Style(StyleInfo {
             style: Some(style),
@@ -596,28 +605,22 @@ impl Engine {
                 Err(e) => log::error!("{}: embedding network: {e}", self.source.name),
             }
         }
-        let source_tags = file.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
+        let tags = self.source_tags();
         let artifacts = settle_binary_meter(
             artifacts,
             &seg.frames,
             seg_net(&seg.frames, &seg.net),
             &facts,
-            &source_tags,
+            &tags,
             &self.options,
         );
-        let (id, tags, name) = match &file {
-            Some((id, tags)) if seg.part == 1 && self.parts == 1 => {
-                (*id, tags.clone(), self.source.name.clone())
-            }
-            Some((id, tags)) => {
+        let (id, name) = match &file {
+            Some((id, _)) if seg.part == 1 && self.parts == 1 => (*id, self.source.name.clone()),
+            Some((id, _)) => {
                 let mut h = Sha256::new();
                 h.update(id.0);
                 h.update(seg.part.to_le_bytes());
-                (
-                    track_id(h),
-                    tags.clone(),
-                    format!("{}#{}", self.source.name, seg.part),
-                )
+                (track_id(h), format!("{}#{}", self.source.name, seg.part))
             }
             None => {
                 // A live segment is named by its audio (the statistics' fingerprint of the
@@ -626,14 +629,10 @@ impl Engine {
                 h.update(facts.fingerprint);
                 h.update(unix_now().to_le_bytes());
                 h.update(seg.part.to_le_bytes());
-                (
-                    track_id(h),
-                    Tags::default(),
-                    format!("{}#{}", self.source.name, seg.part),
-                )
+                (track_id(h), format!("{}#{}", self.source.name, seg.part))
             }
         };
-        let classification = classify(&derive(&artifacts), &tags, self.head.as_deref());
+        let classification = classify(&derive(&artifacts), &tags, self.head());
         emit(EngineEvent::Segment(Box::new(Segment {
             id,
             name,

@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
     args.models.apply(&mut options)?;
-    options.meter_head = head.clone().map(std::sync::Arc::new);
+    options.style_head = head.clone().map(std::sync::Arc::new);
     if let Some(h) = head.as_ref().filter(|h| h.expects_embedding()) {
         if options.embedding_model.is_none() {
             eprintln!(
