@@ -5,42 +5,8 @@ use std::path::Path;
 
 use necken_analysis::{analyze_file, Analysis, AnalysisOptions};
 use necken_core::artifact::Profile;
+use necken_tests::audio::{click, write_wav, write_wav_f32};
 use necken_tests::corpus_dev;
-
-fn write_wav(
-    path: &Path,
-    rate: u32,
-    channels: u16,
-    frames: usize,
-    sample: impl Fn(usize, u16) -> f32,
-) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..frames {
-        for c in 0..channels {
-            let v = sample(i, c).clamp(-1.0, 1.0);
-            w.write_sample((v * 32767.0) as i16).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-/// A decaying 1 kHz click every half second (120 beats/min).
-fn click(i: usize, rate: u32) -> f32 {
-    let period = rate as usize / 2;
-    let k = i % period;
-    let t = k as f32 / rate as f32;
-    if t < 0.03 {
-        (std::f32::consts::TAU * 1000.0 * t).sin() * (1.0 - t / 0.03) * 0.8
-    } else {
-        0.0
-    }
-}
 
 fn analyze(path: &Path) -> Result<Analysis, String> {
     analyze_file(path, &AnalysisOptions::new(Profile::Standard)).map_err(|e| e.to_string())
@@ -176,4 +142,39 @@ fn odd_formats_are_resampled_and_tracked() {
             assert!(off < 0.02, "{}: beat at {t}", path.display());
         }
     }
+}
+
+#[test]
+fn nan_and_infinite_samples_are_replaced_by_silence_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken_float.wav");
+    // A click track whose float samples are NaN or ±∞ in bursts (a broken export).
+    write_wav_f32(&path, 44_100, 2, 44_100 * 20, |i, c| match (i / 4410) % 7 {
+        3 => f32::NAN,
+        5 if c == 1 => f32::INFINITY,
+        6 if c == 0 => f32::NEG_INFINITY,
+        _ => click(i, 44_100),
+    });
+    let a = analyze(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        a.decode.non_finite_samples > 100_000,
+        "{}",
+        a.decode.non_finite_samples
+    );
+    let s = a.artifacts.audio_stats.clone().unwrap();
+    assert!(s.rms.is_finite() && s.rms > 0.0 && s.zcr.is_finite());
+    let tempo = a
+        .artifacts
+        .rhythm
+        .tempo_bpm
+        .expect("the clicks still have a tempo");
+    assert!((tempo - 120.0).abs() < 2.0, "tempo {tempo}");
+    // Denormals alone are valid audio: kept, analyzed as near-silence.
+    let tiny = dir.path().join("denormals.wav");
+    write_wav_f32(&tiny, 22_050, 1, 22_050 * 6, |i, _| {
+        f32::from_bits(1 + (i as u32 % 1000))
+    });
+    let a = analyze(&tiny).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.decode.non_finite_samples, 0);
+    assert_eq!(a.artifacts.rhythm.beat_count, 0);
 }

@@ -93,6 +93,7 @@ fn discovery_topics() -> Vec<String> {
         "sensor/testhall/tempo",
         "sensor/testhall/confidence",
         "binary_sensor/testhall/music",
+        "event/testhall/beat",
     ]
     .iter()
     .map(|t| format!("homeassistant/{t}/config"))
@@ -132,7 +133,8 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
     let status = wait_exit(&mut d, Duration::from_secs(120));
     assert!(status.success(), "neckend exited with {status}");
 
-    // Discovery: four retained configs pointing at our topics.
+    // Discovery: five retained configs pointing at our topics, with Home Assistant's
+    // `default_entity_id` (not the retired `object_id`).
     sub.wait_for("discovery configs", Duration::from_secs(5), |m| {
         discovery_topics()
             .iter()
@@ -140,7 +142,18 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
     });
     for t in discovery_topics() {
         let cfg = json(&sub.on(&t)[0]);
-        assert_eq!(cfg["state_topic"], topic("style"));
+        let state = if t.contains("/event/") {
+            "beat"
+        } else {
+            "style"
+        };
+        assert_eq!(cfg["state_topic"], topic(state));
+        let domain = t.split('/').nth(1).unwrap();
+        assert_eq!(
+            cfg["default_entity_id"].as_str().unwrap(),
+            format!("{domain}.{}", cfg["unique_id"].as_str().unwrap())
+        );
+        assert!(cfg.get("object_id").is_none());
         assert_eq!(cfg["availability_topic"], topic("status"));
         assert!(cfg["unique_id"]
             .as_str()
@@ -213,8 +226,14 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
         }
     }
     for (clip_styles, ternary) in per_clip.iter().zip([true, false]) {
-        assert!(!clip_styles.is_empty(), "no style message for a clip");
-        for s in clip_styles {
+        assert!(clip_styles.len() >= 2, "no style message for a clip");
+        // The file's end withdraws its style: a retained style must not say that music plays.
+        let last = clip_styles.last().unwrap();
+        assert!(
+            last["style"].is_null() && last["music"] == false,
+            "the last style message of a file is not `style: null`: {last}"
+        );
+        for s in &clip_styles[..clip_styles.len() - 1] {
             for key in [
                 "style",
                 "confidence",
@@ -235,8 +254,21 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
     let late = Subscriber::connect(broker.port, &[&topic("style")]);
     late.wait_for("the retained style", Duration::from_secs(5), |m| {
         m.iter()
-            .any(|r| r.retain && r.payload.contains("\"style\""))
+            .any(|r| r.retain && r.payload.contains("\"style\":null"))
     });
+    // Every durable message carries an id unique on the device, so a consumer can drop a
+    // repeat (delivery is at least once).
+    let mut ids: Vec<String> = sub
+        .messages()
+        .iter()
+        .filter(|m| m.topic == topic("style") || m.topic == topic("track"))
+        .map(|m| json(m)["msg_id"].as_str().expect("msg_id").to_string())
+        .collect();
+    assert!(ids.iter().all(|i| i.starts_with("testhall-")), "{ids:?}");
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "a msg_id repeats");
 
     // Beats: every beat the daemon emitted arrived, in order (QoS 0 on loopback), and they
     // follow the polska's ground truth (the tracker's accuracy is tested in

@@ -108,3 +108,90 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
     assert!(status.success(), "{status}");
     wait_for(&log, "stopping: 1 track(s) stored");
 }
+
+/// Tracks in a store directory (opened after the daemon released it).
+fn stored_tracks(store: &std::path::Path) -> Vec<necken_store::TrackMeta> {
+    use necken_store::ArtifactStore;
+    let s = necken_store::SledStore::open(store, &Default::default()).unwrap();
+    let mut out = Vec::new();
+    s.for_each(&mut |r| {
+        out.push(r.meta);
+        Ok(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn sigterm_in_the_middle_of_a_file_stores_nothing_and_the_next_run_analyzes_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sled");
+    let clip = corpus_dev().join(
+        std::fs::read_to_string(corpus_dev().join("labels.csv"))
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap(),
+    );
+    let daemon = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
+            .arg("--store")
+            .arg(&store)
+            .arg("--model")
+            .arg(necken_tests::model_path("style-head-v1.nkhead"))
+            .args(["--no-beat-model", "--no-embed-model", "--no-mqtt"])
+            .args(extra)
+            .arg("--input")
+            .arg(&clip)
+            .env("RUST_LOG", "info")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Paced at 4× real time the clip takes several seconds; stop it 3 s in.
+    let mut child = daemon(&["--realtime", "--speed", "4"]);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (l, stderr) = (log.clone(), child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            l.lock().unwrap().push(line);
+        }
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    signal(child.id(), "-TERM");
+    assert!(child.wait().unwrap().success());
+    wait_for(&log, "stopped before its end; not stored");
+    assert!(
+        stored_tracks(&store).is_empty(),
+        "a truncated track was stored"
+    );
+
+    // The next run does not skip the file: it is analyzed to its end and stored whole.
+    let child = daemon(&[]);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let tracks = stored_tracks(&store);
+    assert_eq!(tracks.len(), 1);
+    let whole = necken_analysis::decode_file(&clip, &mut Counting(0)).unwrap();
+    let seconds = whole.frames as f32 / whole.sample_rate as f32;
+    assert!(
+        (tracks[0].duration_s - seconds).abs() < 0.1,
+        "stored {} s of a {seconds} s file",
+        tracks[0].duration_s
+    );
+}
+
+/// A sink that only lets the decoder run.
+struct Counting(u64);
+
+impl necken_analysis::AudioSink for Counting {
+    fn start(&mut self, _: u32, _: usize) -> Result<(), String> {
+        Ok(())
+    }
+    fn samples(&mut self, interleaved: &[f32]) {
+        self.0 += interleaved.len() as u64;
+    }
+}

@@ -36,16 +36,29 @@ pub struct Broker {
     child: Option<Child>,
     /// Its port.
     pub port: u16,
+    config: String,
     dir: tempfile::TempDir,
 }
 
 impl Broker {
     /// Starts a broker on `port` and waits until it accepts connections.
     pub fn start(port: u16) -> Broker {
+        Broker::start_with(
+            port,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+                 log_dest none\n"
+            ),
+        )
+    }
+
+    /// Starts a broker with this whole `mosquitto.conf` (which must listen on `port`).
+    pub fn start_with(port: u16, config: String) -> Broker {
         let dir = tempfile::tempdir().unwrap();
         let mut b = Broker {
             child: None,
             port,
+            config,
             dir,
         };
         b.restart();
@@ -57,12 +70,7 @@ impl Broker {
         assert!(self.child.is_none(), "broker already running");
         let conf = self.dir.path().join("mosquitto.conf");
         let mut f = std::fs::File::create(&conf).unwrap();
-        writeln!(
-            f,
-            "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none",
-            self.port
-        )
-        .unwrap();
+        f.write_all(self.config.as_bytes()).unwrap();
         let child = Command::new(mosquitto_binary())
             .arg("-c")
             .arg(&conf)
@@ -220,5 +228,108 @@ impl Subscriber {
         self.client
             .publish(topic, QoS::AtLeastOnce, retain, payload.as_bytes().to_vec())
             .unwrap();
+    }
+}
+
+/// TLS material for a broker on loopback: a CA, a server certificate for `localhost` and
+/// `127.0.0.1` signed by it, a client certificate, and a mosquitto password file with one
+/// user. Made with the openssl and mosquitto_passwd command-line tools.
+pub struct TlsFiles {
+    /// CA certificate (PEM).
+    pub ca: PathBuf,
+    /// Server certificate and key (PEM).
+    pub server_cert: PathBuf,
+    /// Server key.
+    pub server_key: PathBuf,
+    /// Client certificate and key signed by the CA (PEM), for mutual TLS.
+    pub client_cert: PathBuf,
+    /// Client key.
+    pub client_key: PathBuf,
+    /// mosquitto password file.
+    pub passwords: PathBuf,
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl TlsFiles {
+    /// Makes the files in `dir`; `user`/`password` go into the password file.
+    pub fn make(dir: &std::path::Path, user: &str, password: &str) -> TlsFiles {
+        let p = |n: &str| dir.join(n);
+        let openssl = || {
+            let mut c = Command::new("openssl");
+            c.current_dir(dir);
+            c
+        };
+        run(openssl().args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=necken test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ]));
+        std::fs::write(
+            p("server.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        std::fs::write(p("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+        for (name, cn) in [("server", "localhost"), ("client", "neckend-test")] {
+            run(openssl().args([
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                &format!("/CN={cn}"),
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+            ]));
+            run(openssl().args([
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &format!("{name}.ext"),
+                "-out",
+                &format!("{name}.crt"),
+            ]));
+        }
+        run(Command::new("mosquitto_passwd")
+            .args(["-b", "-c"])
+            .arg(p("passwords"))
+            .args([user, password]));
+        TlsFiles {
+            ca: p("ca.crt"),
+            server_cert: p("server.crt"),
+            server_key: p("server.key"),
+            client_cert: p("client.crt"),
+            client_key: p("client.key"),
+            passwords: p("passwords"),
+        }
     }
 }

@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 #[path = "mqtt_support.rs"]
 pub mod mqtt;
 
+#[path = "net_support.rs"]
+pub mod net;
+
+#[path = "audio_support.rs"]
+pub mod audio;
+
 /// A bundled model file: `models/<name>` in the workspace.
 pub fn model_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

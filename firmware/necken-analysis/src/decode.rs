@@ -19,8 +19,13 @@ use crate::AnalysisError;
 pub trait AudioSink {
     /// Called once before the first samples with the stream's format.
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String>;
-    /// Interleaved samples, full scale ±1.
+    /// Interleaved samples, full scale ±1, always finite.
     fn samples(&mut self, interleaved: &[f32]);
+    /// False when the sink wants no more audio (the daemon is stopping): decoding ends early
+    /// and [`DecodeInfo::interrupted`] says so.
+    fn wants_more(&self) -> bool {
+        true
+    }
 }
 
 /// What the decode found.
@@ -34,10 +39,14 @@ pub struct DecodeInfo {
     pub frames: u64,
     /// Packets that failed to decode and were skipped (e.g. a truncated MP3 frame).
     pub bad_packets: usize,
+    /// Samples that were NaN or infinite and were replaced by silence.
+    pub non_finite_samples: u64,
     /// Title/artist/album tags.
     pub tags: Tags,
     /// Codec name.
     pub codec: String,
+    /// The sink stopped the decoding before the end of the file.
+    pub interrupted: bool,
 }
 
 /// Decodes `path` into `sink`.
@@ -143,9 +152,21 @@ pub fn decode_file(path: &Path, sink: &mut dyn AudioSink) -> Result<DecodeInfo, 
             _ => buffer.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
         };
         buf.copy_interleaved_ref(decoded);
+        info.non_finite_samples += crate::sanitize::sanitize_samples(buf.samples_mut());
         sink.samples(buf.samples());
+        if !sink.wants_more() {
+            info.interrupted = true;
+            break;
+        }
         info.frames += frames as u64;
         good_packets += 1;
+    }
+    if info.non_finite_samples > 0 {
+        log::warn!(
+            "{}: {} sample(s) were NaN or infinite and were replaced by silence",
+            path.display(),
+            info.non_finite_samples
+        );
     }
     if info.frames == 0 {
         return Err(err(if info.bad_packets > 0 {

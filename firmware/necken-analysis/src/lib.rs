@@ -16,6 +16,11 @@
 mod decode;
 mod files;
 pub mod meter;
+pub mod sanitize;
+
+/// Seconds of audio below which a file is not stored as a track by default (`necken analyze
+/// --min-duration`, the daemon's `[segments] min_file_s`): the tracker needs a few bars.
+pub const MIN_TRACK_S: f32 = 5.0;
 mod pipeline;
 mod resample;
 mod stats;

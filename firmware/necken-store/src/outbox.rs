@@ -31,8 +31,16 @@ impl Outbox {
     /// Appends a message and flushes it to disk before returning; returns how many old
     /// messages were dropped to stay within the capacity.
     pub fn push(&self, message: &[u8]) -> Result<usize, StoreError> {
-        let key = self.db.generate_id().map_err(engine)?.to_be_bytes();
-        self.tree.insert(key, message).map_err(engine)?;
+        self.push_keyed(|_| message.to_vec())
+    }
+
+    /// Like [`Outbox::push`], with the message made from its queue key: keys increase for the
+    /// life of the store (also across restarts), so a message can carry its key as an id.
+    pub fn push_keyed(&self, make: impl FnOnce(u64) -> Vec<u8>) -> Result<usize, StoreError> {
+        let id = self.db.generate_id().map_err(engine)?;
+        self.tree
+            .insert(id.to_be_bytes(), make(id))
+            .map_err(engine)?;
         let mut dropped = 0;
         while self.tree.len() > self.capacity {
             match self.tree.pop_min().map_err(engine)? {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{BufferSize, FromSample, SampleFormat, StreamConfig};
+use necken_analysis::sanitize::sanitize_sample;
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use crate::config::AudioSection;
@@ -21,6 +22,8 @@ pub struct CaptureCounters {
     pub xruns: AtomicU64,
     /// Callbacks served.
     pub callbacks: AtomicU64,
+    /// Samples that were NaN or infinite (a broken driver) and were replaced by silence.
+    pub non_finite: AtomicU64,
 }
 
 /// Builds the audio callback: interleaved `channels` samples in, mono into the ring.
@@ -52,13 +55,19 @@ where
         };
         let (first, second) = chunk.as_mut_slices();
         let mut frames_in = data.chunks_exact(channels);
+        let mut non_finite = 0u64;
         for slot in first.iter_mut().chain(second.iter_mut()) {
             let frame = frames_in.next().expect("room ≤ frames");
             let sum: f32 = frame.iter().map(|&s| f32::from_sample_(s)).sum();
-            slot.write(sum * scale);
+            let (mono, replaced) = sanitize_sample(sum * scale);
+            non_finite += u64::from(replaced);
+            slot.write(mono);
         }
         // SAFETY: every slot of both slices was written just above.
         unsafe { chunk.commit_all() };
+        if non_finite > 0 {
+            counters.non_finite.fetch_add(non_finite, Ordering::Relaxed);
+        }
     }
 }
 

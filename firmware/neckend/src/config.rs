@@ -47,11 +47,58 @@ pub struct StoreSection {
     pub profile: String,
 }
 
+/// The store of an installed daemon (the systemd unit's state directory).
+pub const SYSTEM_STORE: &str = "/var/lib/neckend/store.sled";
+
+impl StoreSection {
+    /// The store directory to open. The system store is for the service user; anyone else who
+    /// did not choose a path (`--store`, `[store] path`) gets one under their own state
+    /// directory (`$XDG_STATE_HOME`, else `~/.local/state`), which is logged. A chosen path is
+    /// used as it is.
+    pub fn resolved_path(&self) -> PathBuf {
+        if self.path != Path::new(SYSTEM_STORE) || writable_dir(Path::new(SYSTEM_STORE).parent()) {
+            return self.path.clone();
+        }
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")));
+        match state {
+            Some(dir) => {
+                let path = dir.join("neckend/store.sled");
+                log::warn!(
+                    "{} is not writable for this user: using {} (choose with --store or \
+                     [store] path)",
+                    Path::new(SYSTEM_STORE)
+                        .parent()
+                        .unwrap_or(Path::new("/"))
+                        .display(),
+                    path.display()
+                );
+                path
+            }
+            None => self.path.clone(),
+        }
+    }
+}
+
+/// True when `dir` exists (or can be made) and a file can be created in it.
+fn writable_dir(dir: Option<&Path>) -> bool {
+    let Some(dir) = dir else { return false };
+    if std::fs::create_dir_all(dir).is_err() {
+        return false;
+    }
+    let probe = dir.join(format!(".neckend-write-probe-{}", std::process::id()));
+    let ok = std::fs::File::create(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    ok
+}
+
 impl Default for StoreSection {
     fn default() -> Self {
         StoreSection {
             cache_mb: 16,
-            path: PathBuf::from("/var/lib/neckend/store.sled"),
+            path: PathBuf::from(SYSTEM_STORE),
             profile: "standard".into(),
         }
     }
@@ -147,6 +194,8 @@ pub struct SegmentSection {
     pub silence_hold_s: f32,
     /// Live segments shorter than this are not stored.
     pub min_s: f32,
+    /// Files with less audio than this are not stored (the tracker needs a few bars).
+    pub min_file_s: f32,
     /// A live segment is closed (and a new one begun) after this long.
     pub max_s: f32,
 }
@@ -157,6 +206,7 @@ impl Default for SegmentSection {
             music_dbfs: -50.0,
             silence_hold_s: 4.0,
             min_s: 20.0,
+            min_file_s: necken_analysis::MIN_TRACK_S,
             max_s: 600.0,
         }
     }
@@ -192,6 +242,11 @@ pub struct MqttSection {
     pub keep_alive_s: u64,
     /// Most messages kept in the durable queue while the broker is unreachable.
     pub max_queued: usize,
+    /// First delay before reconnecting after a failed or lost connection, ms; it doubles
+    /// with each further failure (±20 % jitter)...
+    pub reconnect_min_ms: u64,
+    /// ...up to this many seconds.
+    pub reconnect_max_s: f64,
 }
 
 impl Default for MqttSection {
@@ -210,6 +265,8 @@ impl Default for MqttSection {
             tls_client_key: PathBuf::new(),
             keep_alive_s: 15,
             max_queued: 10_000,
+            reconnect_min_ms: 500,
+            reconnect_max_s: 10.0,
         }
     }
 }
@@ -297,6 +354,15 @@ impl Config {
             return Err(format!(
                 "store.profile must be minimal, standard or full, not {:?}",
                 self.store.profile
+            ));
+        }
+        let m = &self.mqtt;
+        let max_range = m.reconnect_min_ms as f64 / 1000.0..=3600.0;
+        if !(50..=60_000).contains(&m.reconnect_min_ms) || !max_range.contains(&m.reconnect_max_s) {
+            return Err(format!(
+                "mqtt.reconnect_min_ms must be 50..=60000 and mqtt.reconnect_max_s at least that \
+                 and ≤ 3600 (now {} ms, {} s)",
+                m.reconnect_min_ms, m.reconnect_max_s
             ));
         }
         if self.audio.sample_rate < 8_000 || self.audio.ring_s < 0.1 {

@@ -14,7 +14,7 @@ use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
 
 use crate::config::Config;
 use crate::engine::{EngineEvent, EngineSettings, Models};
-use crate::files::{run_file, FolderWatch, Pacing, SourceClock};
+use crate::files::{run_file, FileEnd, FolderWatch, Pacing, SourceClock};
 use crate::messages::{topic, BeatPayload, StylePayload, TrackPayload};
 use crate::mqtt::{MqttSettings, Publisher};
 
@@ -59,18 +59,20 @@ pub struct Args {
     /// Run without a style head (styles come from tags only; recorded as such).
     #[arg(long, conflicts_with = "model")]
     pub no_model: bool,
-    /// Beat network (overrides `[analysis] beat_model`).
-    #[arg(long)]
+    /// Beat network (overrides `[analysis] beat_model`; `$NECKEN_BEAT_MODEL` when not given).
+    #[arg(long, env = "NECKEN_BEAT_MODEL")]
     pub beat_model: Option<PathBuf>,
     /// Track beats with the DSP activations alone (the stored artifacts then list no beat
-    /// model).
-    #[arg(long, conflicts_with = "beat_model")]
-    pub no_beat_model: bool,
-    /// Embedding and vocal network (overrides `[analysis] embed_model`).
+    /// model); wins over `--beat-model` and `$NECKEN_BEAT_MODEL`.
     #[arg(long)]
+    pub no_beat_model: bool,
+    /// Embedding and vocal network (overrides `[analysis] embed_model`;
+    /// `$NECKEN_EMBED_MODEL` when not given).
+    #[arg(long, env = "NECKEN_EMBED_MODEL")]
     pub embed_model: Option<PathBuf>,
-    /// Store tracks without embedding and vocal scores.
-    #[arg(long, conflicts_with = "embed_model")]
+    /// Store tracks without embedding and vocal scores; wins over `--embed-model` and
+    /// `$NECKEN_EMBED_MODEL`.
+    #[arg(long)]
     pub no_embed_model: bool,
     /// Broker host (overrides `[mqtt] host`).
     #[arg(long)]
@@ -259,8 +261,8 @@ impl Outputs {
                     p.meter.as_deref().unwrap_or("-")
                 );
                 if let Some(publisher) = &self.publisher {
-                    let bytes = serde_json::to_vec(&p).expect("style payload encodes");
-                    if let Err(e) = publisher.durable(topic::STYLE, bytes, true) {
+                    let value = serde_json::to_value(&p).expect("style payload encodes");
+                    if let Err(e) = publisher.durable(topic::STYLE, value, true) {
                         log::error!("cannot queue the style message: {e}");
                     }
                 }
@@ -293,8 +295,8 @@ impl Outputs {
                     p.beats
                 );
                 if let Some(publisher) = &self.publisher {
-                    let bytes = serde_json::to_vec(&p).expect("track payload encodes");
-                    if let Err(e) = publisher.durable(topic::TRACK, bytes, false) {
+                    let value = serde_json::to_value(&p).expect("track payload encodes");
+                    if let Err(e) = publisher.durable(topic::TRACK, value, false) {
                         log::error!("cannot queue the track message: {e}");
                     }
                 }
@@ -332,15 +334,25 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         Some(m) => log::info!("embedding network {}", m.id()),
         None => log::warn!("no embedding network: tracks without embedding and vocal scores"),
     }
+    let store_path = config.store.resolved_path();
+    if let Some(parent) = store_path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
     let store = Arc::new(
         SledStore::open(
-            &config.store.path,
+            &store_path,
             &StoreConfig {
                 cache_capacity_bytes: config.store.cache_mb * 1024 * 1024,
             },
         )
-        .map_err(|e| e.to_string())?,
+        .map_err(|e| {
+            format!(
+                "store: {e} (neckend needs a store directory it can write: pass --store PATH \
+                 or set [store] path in the board profile)"
+            )
+        })?,
     );
+    log::info!("store {}", store_path.display());
     let publisher = if config.mqtt.enabled {
         let outbox = store
             .outbox(config.mqtt.max_queued)
@@ -426,11 +438,18 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             &stop,
             &mut |e, clock| out.handle(e, clock),
         ) {
-            Ok(()) => {
+            Ok(FileEnd::Complete) => {
                 log::info!(
                     "{}: done in {:.2} s",
                     path.display(),
                     start.elapsed().as_secs_f64()
+                );
+                true
+            }
+            Ok(FileEnd::Interrupted) => {
+                log::warn!(
+                    "{}: stopped before its end; not stored (analyzed again next time)",
+                    path.display()
                 );
                 true
             }
@@ -536,7 +555,7 @@ fn run_live(
         1,
     )?;
     let mut buffer = vec![0f32; (capture.sample_rate / 100) as usize];
-    let (mut last_dropped, mut last_xruns) = (0, 0);
+    let (mut last_dropped, mut last_xruns, mut last_bad) = (0, 0, 0);
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
@@ -561,6 +580,16 @@ fn run_live(
             last_report = Instant::now();
             let dropped = capture.counters.dropped.load(Ordering::Relaxed);
             let xruns = capture.counters.xruns.load(Ordering::Relaxed);
+            let bad = capture.counters.non_finite.load(Ordering::Relaxed);
+            if bad != last_bad {
+                log::warn!(
+                    "capture {}: {} NaN or infinite sample(s) in the last 10 s replaced by \
+                     silence (a driver problem; {bad} in all)",
+                    capture.device_name,
+                    bad - last_bad
+                );
+                last_bad = bad;
+            }
             if dropped != last_dropped || xruns != last_xruns {
                 log::warn!(
                     "capture: {} xrun(s) and {} dropped sample(s) in the last 10 s ({} / {} in all)",

@@ -51,6 +51,8 @@ pub struct EngineSettings {
     pub silence_hold_s: f32,
     /// Shortest live segment stored, frames.
     pub min_segment_frames: usize,
+    /// Shortest file stored, frames.
+    pub min_file_frames: usize,
     /// Longest segment, frames.
     pub max_segment_frames: usize,
     /// Artifact profile of stored segments.
@@ -90,6 +92,7 @@ impl EngineSettings {
             music_dbfs: c.segments.music_dbfs,
             silence_hold_s: c.segments.silence_hold_s,
             min_segment_frames: frames(c.segments.min_s),
+            min_file_frames: frames(c.segments.min_file_s),
             max_segment_frames: frames(c.segments.max_s),
             profile: Profile::from_name(&c.store.profile).unwrap_or(Profile::Standard),
             confirm_windows: c.analysis.confirm_windows,
@@ -282,6 +285,7 @@ impl Engine {
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
         self.settings.min_segment_frames = settings.min_segment_frames;
+        self.settings.min_file_frames = settings.min_file_frames;
         self.settings.max_segment_frames = settings.max_segment_frames;
     }
 
@@ -342,7 +346,40 @@ impl Engine {
                 time_s: self.time_s(),
             });
         }
+        // The source is over: a retained style must not go on saying that music plays.
+        self.withdraw_style(emit);
         self.close_segment(emit);
+    }
+
+    /// The source stopped before its end and its audio is not to be stored (a file cut short
+    /// by a stop): says that the music and the style are over, stores nothing.
+    pub fn abandon(mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        if self.music.playing() {
+            emit(EngineEvent::Music {
+                playing: false,
+                time_s: self.time_s(),
+            });
+        }
+        self.withdraw_style(emit);
+        self.segment = None;
+    }
+
+    /// Publishes `style: null` if a style is published, and forgets it.
+    fn withdraw_style(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        if self.smoother.published().is_none() {
+            return;
+        }
+        self.smoother.reset();
+        self.last_tempo = None;
+        emit(EngineEvent::Style(StyleInfo {
+            style: None,
+            confidence: 0.0,
+            tempo_bpm: None,
+            meter: None,
+            since: unix_now(),
+            top: Vec::new(),
+            time_s: self.time_s(),
+        }));
     }
 
     fn process_scratch(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
@@ -431,19 +468,7 @@ impl Engine {
                     playing: false,
                     time_s: self.time_s(),
                 });
-                if self.smoother.published().is_some() {
-                    self.smoother.reset();
-                    self.last_tempo = None;
-                    emit(EngineEvent::Style(StyleInfo {
-                        style: None,
-                        confidence: 0.0,
-                        tempo_bpm: None,
-                        meter: None,
-                        since: unix_now(),
-                        top: Vec::new(),
-                        time_s: self.time_s(),
-                    }));
-                }
+                self.withdraw_style(emit);
                 if self.source.file.is_none() {
                     self.close_segment(emit);
                 }
@@ -580,6 +605,16 @@ impl Engine {
                 "{}: dropped a {:.1} s segment (shorter than the minimum)",
                 self.source.name,
                 seg.frames.len() as f64 / FRAME_RATE as f64
+            );
+            return;
+        }
+        if file.is_some() && self.parts == 1 && seg.frames.len() < self.settings.min_file_frames {
+            log::warn!(
+                "{}: {:.1} s of audio is too short to store as a track (minimum {:.1} s, \
+                 [segments] min_file_s); not stored",
+                self.source.name,
+                seg.frames.len() as f64 / FRAME_RATE as f64,
+                self.settings.min_file_frames as f64 / FRAME_RATE as f64
             );
             return;
         }

@@ -62,6 +62,10 @@ impl AudioSink for EngineSink<'_> {
         Ok(())
     }
 
+    fn wants_more(&self) -> bool {
+        !self.stop.load(Ordering::Relaxed)
+    }
+
     fn samples(&mut self, interleaved: &[f32]) {
         if self.stop.load(Ordering::Relaxed) {
             return;
@@ -94,6 +98,16 @@ impl AudioSink for EngineSink<'_> {
     }
 }
 
+/// How a file's analysis ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileEnd {
+    /// Read to its end; its track was handed over to be stored.
+    Complete,
+    /// Stopped before its end (the daemon is stopping): nothing was stored, so the next run
+    /// analyzes the file again instead of skipping it as stored.
+    Interrupted,
+}
+
 /// Analyzes one file through the engine. Errors name the file.
 pub fn run_file(
     path: &Path,
@@ -102,7 +116,7 @@ pub fn run_file(
     pacing: Pacing,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(EngineEvent, &SourceClock),
-) -> Result<(), String> {
+) -> Result<FileEnd, String> {
     let id = TrackId::of_file(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     // Tags come from the decoder, which reports them only at the end; a first cheap probe is
     // not worth it: keyword classification of the stored track uses them (below), the rolling
@@ -128,12 +142,21 @@ pub fn run_file(
         started: sink.started,
         speed: None,
     };
+    let interrupted = info.interrupted || stop.load(Ordering::Relaxed);
     if let Some(mut engine) = sink.engine.take() {
-        engine.set_tags(info.tags.clone());
         let emit = &mut *sink.emit;
-        engine.finish(&mut |e| emit(e, &clock));
+        if interrupted {
+            engine.abandon(&mut |e| emit(e, &clock));
+        } else {
+            engine.set_tags(info.tags.clone());
+            engine.finish(&mut |e| emit(e, &clock));
+        }
     }
-    Ok(())
+    Ok(if interrupted {
+        FileEnd::Interrupted
+    } else {
+        FileEnd::Complete
+    })
 }
 
 /// Audio files directly in `dir` (not recursive), sorted; the error names the folder.

@@ -169,7 +169,9 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// One Home Assistant discovery message: (topic, JSON payload).
+/// The Home Assistant discovery messages: (topic, JSON payload), one per entity. Entity ids
+/// are proposed with `default_entity_id` (`<domain>.necken_<device>_<key>`), which replaced
+/// `object_id` in Home Assistant 2025.10 (Core 2026.4 ignores `object_id`).
 pub fn discovery(
     discovery_prefix: &str,
     device_id: &str,
@@ -182,36 +184,48 @@ pub fn discovery(
         "model": "neckend",
         "sw_version": env!("CARGO_PKG_VERSION"),
     });
-    let common = |name: &str, key: &str| {
+    let entity = |domain: &str, name: &str, key: &str, state: &str| {
+        let slug = format!("necken_{device_id}_{key}");
         serde_json::json!({
             "name": name,
-            "unique_id": format!("necken_{device_id}_{key}"),
-            "object_id": format!("necken_{device_id}_{key}"),
-            "state_topic": format!("{prefix}{}", topic::STYLE),
+            "unique_id": slug,
+            "default_entity_id": format!("{domain}.{slug}"),
+            "state_topic": format!("{prefix}{state}"),
             "availability_topic": format!("{prefix}{}", topic::STATUS),
             "payload_available": "online",
             "payload_not_available": "offline",
             "device": device,
         })
     };
-    let mut style = common("Dance style", "style");
+    let mut style = entity("sensor", "Dance style", "style", topic::STYLE);
     style["value_template"] = "{{ value_json.style if value_json.style else 'none' }}".into();
     style["json_attributes_topic"] = format!("{prefix}{}", topic::STYLE).into();
     style["icon"] = "mdi:dance-ballroom".into();
-    let mut tempo = common("Tempo", "tempo");
+    let mut tempo = entity("sensor", "Tempo", "tempo", topic::STYLE);
     tempo["value_template"] =
         "{{ value_json.tempo_bpm | round(1) if value_json.tempo_bpm is not none else None }}"
             .into();
     tempo["unit_of_measurement"] = "BPM".into();
     tempo["state_class"] = "measurement".into();
     tempo["icon"] = "mdi:metronome".into();
-    let mut confidence = common("Style confidence", "confidence");
+    let mut confidence = entity("sensor", "Style confidence", "confidence", topic::STYLE);
     confidence["value_template"] = "{{ (value_json.confidence * 100) | round(0) }}".into();
     confidence["unit_of_measurement"] = "%".into();
     confidence["state_class"] = "measurement".into();
-    let mut music = common("Music playing", "music");
+    let mut music = entity("binary_sensor", "Music playing", "music", topic::STYLE);
     music["value_template"] = "{{ 'ON' if value_json.music else 'OFF' }}".into();
     music["device_class"] = "sound".into();
+    // An event entity fires on every beat message: `downbeat` on the bar's first beat, `beat`
+    // on the others, with the bar position and tempo as attributes, for light shows.
+    let mut beat = entity("event", "Beat", "beat", topic::BEAT);
+    beat["event_types"] = serde_json::json!(["beat", "downbeat"]);
+    beat["value_template"] = concat!(
+        "{{ {'event_type': 'downbeat' if value_json.beat == 1 else 'beat', ",
+        "'beat': value_json.beat, 'beats_per_bar': value_json.beats_per_bar, ",
+        "'bar': value_json.bar, 'tempo_bpm': value_json.tempo_bpm} | to_json }}"
+    )
+    .into();
+    beat["icon"] = "mdi:metronome-tick".into();
     let at = |component: &str, key: &str| {
         format!("{discovery_prefix}/{component}/{device_id}/{key}/config")
     };
@@ -220,5 +234,64 @@ pub fn discovery(
         (at("sensor", "tempo"), tempo),
         (at("sensor", "confidence"), confidence),
         (at("binary_sensor", "music"), music),
+        (at("event", "beat"), beat),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys Home Assistant's MQTT discovery schema accepts for these platforms (2026.x):
+    /// anything else is rejected or ignored, and `object_id` is no longer honoured.
+    const COMMON: &[&str] = &[
+        "name",
+        "unique_id",
+        "default_entity_id",
+        "state_topic",
+        "availability_topic",
+        "payload_available",
+        "payload_not_available",
+        "device",
+        "value_template",
+        "icon",
+        "json_attributes_topic",
+    ];
+
+    #[test]
+    fn discovery_uses_default_entity_id_and_only_schema_keys() {
+        let d = discovery("homeassistant", "hall", "necken/hall/");
+        assert_eq!(d.len(), 5);
+        for (topic, payload) in &d {
+            let component = topic.split('/').nth(1).unwrap();
+            let obj = payload.as_object().unwrap();
+            assert!(!obj.contains_key("object_id"), "{topic}");
+            let id = obj["default_entity_id"].as_str().unwrap();
+            assert_eq!(
+                id,
+                format!("{component}.{}", obj["unique_id"].as_str().unwrap())
+            );
+            let extra: &[&str] = match component {
+                "sensor" => &["unit_of_measurement", "state_class"],
+                "binary_sensor" => &["device_class"],
+                "event" => &["event_types"],
+                other => panic!("unexpected component {other}"),
+            };
+            for key in obj.keys() {
+                assert!(
+                    COMMON.contains(&key.as_str()) || extra.contains(&key.as_str()),
+                    "{topic}: {key} is not in the {component} schema"
+                );
+            }
+        }
+        let beat = &d.iter().find(|(t, _)| t.contains("/event/")).unwrap().1;
+        assert_eq!(beat["state_topic"], "necken/hall/beat");
+        assert_eq!(beat["event_types"], serde_json::json!(["beat", "downbeat"]));
+        let tempo = &d
+            .iter()
+            .find(|(t, _)| t.ends_with("tempo/config"))
+            .unwrap()
+            .1;
+        assert_eq!(tempo["unit_of_measurement"], "BPM");
+    }
 }

@@ -333,12 +333,25 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
 fn every_board_profile_sizes_the_store() {
     let boards = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../boards");
     let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sled");
+    let demo =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
+    let o = necken(
+        &store,
+        &[
+            "analyze",
+            "--no-beat-model",
+            "--no-embed-model",
+            demo.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
     let mut seen = 0;
     for entry in std::fs::read_dir(&boards).unwrap() {
         let board = entry.unwrap().path();
         let o = Command::new(env!("CARGO_BIN_EXE_necken"))
             .arg("--store")
-            .arg(dir.path().join(format!("s{seen}.sled")))
+            .arg(&store)
             .arg("--board")
             .arg(&board)
             .args(["stats", "--json"])
@@ -352,7 +365,7 @@ fn every_board_profile_sizes_the_store() {
     std::fs::write(&bad, "name = \"x\"\n[store]\ncache_mb = \"lots\"\n").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_necken"))
         .arg("--store")
-        .arg(dir.path().join("bad.sled"))
+        .arg(&store)
         .arg("--board")
         .arg(&bad)
         .arg("stats")
@@ -360,6 +373,33 @@ fn every_board_profile_sizes_the_store() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn read_only_commands_never_create_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("nekcen.sled");
+    for args in [
+        &["stats"][..],
+        &["stats", "--json"],
+        &["reanalyze"],
+        &["export", "--format", "beats", "--out"],
+        &["migrate"],
+    ] {
+        let mut args: Vec<&str> = args.to_vec();
+        let out_dir = dir.path().join("out");
+        if args.last() == Some(&"--out") {
+            args.push(out_dir.to_str().unwrap());
+        }
+        let o = necken(&typo, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("no track store") && e.contains("nekcen.sled"),
+            "{args:?}: {e}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
 }
 
 #[test]

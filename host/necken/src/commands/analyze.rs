@@ -35,6 +35,10 @@ pub struct Args {
     /// One JSON object per file on stdout instead of the table.
     #[arg(long)]
     json: bool,
+    /// Files with less audio than this many seconds are refused, not stored: a tracker needs
+    /// a few bars, and a 2-second clip's "3 beats" would only mislead (0 stores any length).
+    #[arg(long, default_value_t = necken_analysis::MIN_TRACK_S)]
+    min_duration: f32,
     #[command(flatten)]
     models: ModelArgs,
 }
@@ -85,7 +89,14 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     for path in &files {
         bar.set_message(path.display().to_string());
         let start = Instant::now();
-        let result = analyze_one(&store, path, &options, head.as_ref(), args.force);
+        let result = analyze_one(
+            &store,
+            path,
+            &options,
+            head.as_ref(),
+            args.force,
+            args.min_duration,
+        );
         let seconds = start.elapsed().as_secs_f64();
         match result {
             Ok(Some((row_json, mut row))) => {
@@ -131,6 +142,7 @@ fn analyze_one(
     options: &AnalysisOptions,
     head: Option<&necken_core::head::StyleHead>,
     force: bool,
+    min_duration: f32,
 ) -> CliResult<Option<(serde_json::Value, Row)>> {
     let id = TrackId::of_file(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     if !force && store.contains(&id)? {
@@ -138,6 +150,15 @@ fn analyze_one(
     }
     let analysis = analyze_file(path, options)?;
     let a = &analysis.artifacts;
+    let duration = a.audio_stats.as_ref().map_or(0.0, |s| s.duration_s);
+    if duration < min_duration {
+        return Err(format!(
+            "{}: {duration:.1} s of audio is too short to analyze (minimum {min_duration} s; \
+             --min-duration 0 stores it anyway); not stored",
+            path.display()
+        )
+        .into());
+    }
     let meta = TrackMeta {
         id,
         source_path: path.display().to_string(),
@@ -181,7 +202,7 @@ fn analyze_one(
 fn print_table(rows: &[Row]) {
     let w = rows
         .iter()
-        .map(|r| r.file.len())
+        .map(|r| r.file.chars().count())
         .max()
         .unwrap_or(4)
         .clamp(4, 60);
@@ -190,11 +211,7 @@ fn print_table(rows: &[Row]) {
         "file", "style", "tempo", "meter", "beats", "seconds"
     );
     for r in rows {
-        let file = if r.file.len() > w {
-            format!("…{}", &r.file[r.file.len() - (w - 1)..])
-        } else {
-            r.file.clone()
-        };
+        let file = shorten_left(&r.file, w);
         let style = if r.status == "ok" {
             r.style.clone()
         } else {
@@ -205,6 +222,18 @@ fn print_table(rows: &[Row]) {
             r.tempo, r.meter, r.beats, r.seconds
         );
     }
+}
+
+/// `text` cut to its last `width - 1` characters behind an ellipsis when it is longer than
+/// `width` characters (counted in characters: a name with å, ä or ö must not be cut inside
+/// one).
+fn shorten_left(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return text.to_string();
+    }
+    let tail: String = text.chars().skip(n - (width - 1)).collect();
+    format!("…{tail}")
 }
 
 /// Expands directories into their audio files (sorted); files are taken as given.
@@ -221,4 +250,18 @@ fn collect_inputs(inputs: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_left;
+
+    #[test]
+    fn long_names_with_swedish_letters_are_cut_by_characters() {
+        let name = "/musik/spelmän/gärdebylåtar/".repeat(4) + "slängpolska_efter_Östen.ogg";
+        let cut = shorten_left(&name, 20);
+        assert_eq!(cut.chars().count(), 20);
+        assert!(cut.starts_with('…') && cut.ends_with("Östen.ogg"), "{cut}");
+        assert_eq!(shorten_left("kort.ogg", 20), "kort.ogg");
+    }
 }

@@ -32,7 +32,7 @@ pub struct Args {
 
 /// Writes one file per stored track; a track that cannot be exported is reported and skipped.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_existing_store()?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut used = HashSet::new();
     let (mut written, mut failed) = (0usize, 0usize);

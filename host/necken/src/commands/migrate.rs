@@ -10,7 +10,7 @@ use super::{exit_status, report_track_error, CliResult, Context};
 
 /// Upgrades every record older than the current schema; newer or corrupt ones are reported.
 pub fn run(ctx: &Context) -> CliResult<ExitCode> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_existing_store()?;
     let mut todo: Vec<(TrackId, String, Vec<u8>)> = Vec::new();
     let (mut current, mut failed) = (0usize, 0usize);
     store.for_each(&mut |rec| {

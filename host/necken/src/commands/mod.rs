@@ -40,7 +40,22 @@ pub struct Context {
 }
 
 impl Context {
-    /// Opens the store with the board profile's cache size (64 MiB without a profile).
+    /// Opens a store that must already exist (commands that only read or rewrite tracks):
+    /// a mistyped `--store` is an error naming the path instead of a new, empty store.
+    pub fn open_existing_store(&self) -> CliResult<SledStore> {
+        if !self.store_path.join("conf").is_file() {
+            return Err(format!(
+                "no track store at {} (pass --store PATH or set $NECKEN_STORE; `necken analyze` \
+                 and `necken import` create one)",
+                self.store_path.display()
+            )
+            .into());
+        }
+        self.open_store()
+    }
+
+    /// Opens the store, creating it when missing, with the board profile's cache size
+    /// (64 MiB without a profile).
     pub fn open_store(&self) -> CliResult<SledStore> {
         let mut config = StoreConfig::default();
         if let Some(board) = &self.board {

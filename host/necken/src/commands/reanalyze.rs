@@ -31,7 +31,7 @@ pub fn load_head(path: &PathBuf) -> CliResult<StyleHead> {
 /// Re-classifies every track; a record that does not decode is reported and skipped.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let head = args.model.as_ref().map(load_head).transpose()?;
-    let store = ctx.open_store()?;
+    let store = ctx.open_existing_store()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let (mut done, mut failed) = (0usize, 0usize);

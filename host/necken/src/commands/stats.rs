@@ -18,7 +18,7 @@ pub struct Args {
 
 /// Prints track count, store size and artifact sizes (overall and per profile).
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let store = ctx.open_store()?;
+    let store = ctx.open_existing_store()?;
     let mut sizes = Vec::new();
     let mut by_profile: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
     store.for_each(&mut |rec| {

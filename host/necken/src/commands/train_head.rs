@@ -71,7 +71,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     for l in &args.labels {
         labels.extend(read_labels(l)?);
     }
-    let store = ctx.open_store()?;
+    let store = ctx.open_existing_store()?;
     let mut examples = Vec::new();
     let mut skipped = 0usize;
     store.for_each(&mut |rec| {
