@@ -13,6 +13,9 @@ pub mod net;
 #[path = "audio_support.rs"]
 pub mod audio;
 
+#[path = "fuzz_support.rs"]
+pub mod fuzz;
+
 /// A bundled model file: `models/<name>` in the workspace.
 pub fn model_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -6,10 +6,12 @@
 #![warn(missing_docs)]
 
 mod outbox;
+pub mod retention;
 mod sled_store;
 mod track;
 
 pub use outbox::Outbox;
+pub use retention::{Retention, RetentionReport};
 pub use sled_store::{SledStore, StoreConfig};
 pub use track::{TrackId, TrackMeta, TrackRecord};
 
@@ -59,4 +61,11 @@ pub trait ArtifactStore {
     }
     /// Bytes the store occupies on disk.
     fn size_on_disk(&self) -> Result<u64, StoreError>;
+    /// Removes a track durably; false when it was not stored.
+    fn remove(&self, id: &TrackId) -> Result<bool, StoreError>;
+    /// Records that every write up to sequence number `seq` has been copied off the device
+    /// (a host pulled it): retention removes such tracks first.
+    fn mark_pulled(&self, seq: u64) -> Result<(), StoreError>;
+    /// The highest sequence number recorded by [`ArtifactStore::mark_pulled`] (0 = none).
+    fn pulled_through(&self) -> Result<u64, StoreError>;
 }

@@ -26,13 +26,17 @@ impl Default for StoreConfig {
 /// Version byte in front of every stored metadata value.
 const META_FORMAT: u8 = 1;
 
-/// A sled database with three trees: `meta` (id → metadata), `artifacts` (id → record) and
-/// `seq` (big-endian sequence number → id).
+/// Key in the `state` tree of the highest sequence number pulled off the device.
+const PULLED_THROUGH: &[u8] = b"pulled_through";
+
+/// A sled database with four trees: `meta` (id → metadata), `artifacts` (id → record),
+/// `seq` (big-endian sequence number → id) and `state` (the store's own marks).
 pub struct SledStore {
     db: sled::Db,
     meta: sled::Tree,
     artifacts: sled::Tree,
     seq: sled::Tree,
+    state: sled::Tree,
 }
 
 fn engine(e: impl std::fmt::Display) -> StoreError {
@@ -67,11 +71,13 @@ impl SledStore {
         let meta = db.open_tree("meta").map_err(engine)?;
         let artifacts = db.open_tree("artifacts").map_err(engine)?;
         let seq = db.open_tree("seq").map_err(engine)?;
+        let state = db.open_tree("state").map_err(engine)?;
         Ok(SledStore {
             db,
             meta,
             artifacts,
             seq,
+            state,
         })
     }
 
@@ -213,6 +219,46 @@ impl ArtifactStore for SledStore {
 
     fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.db.size_on_disk().map_err(engine)
+    }
+
+    fn remove(&self, id: &TrackId) -> Result<bool, StoreError> {
+        let key = id.0;
+        let result: Result<bool, TransactionError<StoreError>> =
+            (&self.meta, &self.artifacts, &self.seq).transaction(|(m, a, s)| {
+                let Some(old) = m.remove(&key)? else {
+                    return Ok(false);
+                };
+                let old =
+                    Self::decode_meta(&key, &old).map_err(ConflictableTransactionError::Abort)?;
+                s.remove(&old.seq.to_be_bytes())?;
+                a.remove(&key)?;
+                Ok(true)
+            });
+        let removed = match result {
+            Ok(r) => r,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(engine(e)),
+        };
+        self.db.flush().map_err(engine)?;
+        Ok(removed)
+    }
+
+    fn mark_pulled(&self, seq: u64) -> Result<(), StoreError> {
+        let seq = seq.max(self.pulled_through()?);
+        self.state
+            .insert(PULLED_THROUGH, &seq.to_be_bytes())
+            .map_err(engine)?;
+        self.db.flush().map_err(engine)?;
+        Ok(())
+    }
+
+    fn pulled_through(&self) -> Result<u64, StoreError> {
+        Ok(match self.state.get(PULLED_THROUGH).map_err(engine)? {
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().map_err(|_| {
+                StoreError::Engine(format!("pulled-through mark of {} bytes", v.len()))
+            })?),
+            None => 0,
+        })
     }
 }
 

@@ -45,6 +45,11 @@ pub struct StoreSection {
     pub path: PathBuf,
     /// Artifact profile of stored tracks: minimal, standard or full.
     pub profile: String,
+    /// Most MiB of track records kept (0 = no limit); over it the oldest tracks go, those
+    /// already pulled by a host first.
+    pub max_mb: u64,
+    /// Most tracks kept (0 = no limit), the same way.
+    pub max_tracks: usize,
 }
 
 /// The store of an installed daemon (the systemd unit's state directory).
@@ -82,6 +87,16 @@ impl StoreSection {
     }
 }
 
+impl StoreSection {
+    /// The retention limits of `max_mb` and `max_tracks`.
+    pub fn retention(&self) -> necken_store::Retention {
+        necken_store::Retention {
+            max_tracks: (self.max_tracks > 0).then_some(self.max_tracks),
+            max_bytes: (self.max_mb > 0).then_some(self.max_mb * 1024 * 1024),
+        }
+    }
+}
+
 /// True when `dir` exists (or can be made) and a file can be created in it.
 fn writable_dir(dir: Option<&Path>) -> bool {
     let Some(dir) = dir else { return false };
@@ -100,6 +115,8 @@ impl Default for StoreSection {
             cache_mb: 16,
             path: PathBuf::from(SYSTEM_STORE),
             profile: "standard".into(),
+            max_mb: 256,
+            max_tracks: 100_000,
         }
     }
 }
@@ -286,12 +303,18 @@ impl Default for MemorySection {
 }
 
 impl Config {
+    /// Parses and validates a profile's text (no file paths are resolved).
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
+    }
+
     /// Reads a profile; errors name the file.
     pub fn load(path: &Path) -> Result<Config, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut config = Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         // Relative model paths are relative to the profile's directory's parent (the
         // repository or install root), as the bundled profiles are written.
         if config.analysis.style_model.is_relative()

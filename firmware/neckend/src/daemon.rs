@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::codec;
 use necken_core::head::StyleHead;
-use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
+use necken_store::{ArtifactStore, Retention, SledStore, StoreConfig, TrackId, TrackMeta};
 
 use crate::config::Config;
 use crate::engine::{EngineEvent, EngineSettings, Models};
@@ -213,12 +213,56 @@ fn unix_ms() -> u64 {
 /// Stores segments, publishes messages, writes the event log.
 struct Outputs {
     store: Arc<SledStore>,
+    retention: Retention,
+    /// Record bytes in the store, once read (see `enforce_retention`).
+    record_bytes: Option<u64>,
     publisher: Option<Publisher>,
     events: Option<Box<dyn Write + Send>>,
     stored: usize,
 }
 
 impl Outputs {
+    /// Keeps the store within `[store] max_mb` / `max_tracks` after a write of `added` record
+    /// bytes. The stored total is read once, then followed write by write, so that a store
+    /// within its limits costs nothing here.
+    fn enforce_retention(&mut self, added: u64) {
+        if self.retention.is_unbounded() {
+            return;
+        }
+        let bytes = match self.record_bytes {
+            Some(b) => b + added,
+            None => match Retention::stored_bytes(self.store.as_ref()) {
+                Ok(b) => b,
+                Err(e) => return log::error!("store limit: {e}"),
+            },
+        };
+        self.record_bytes = Some(bytes);
+        if !self.retention.exceeded(self.store.len(), bytes) {
+            return;
+        }
+        match self.retention.enforce(self.store.as_ref()) {
+            Ok(r) => {
+                self.record_bytes = Some(r.bytes);
+                if !r.removed_pulled.is_empty() {
+                    log::info!(
+                        "store limit: removed {} old track(s) already pulled ({} left)",
+                        r.removed_pulled.len(),
+                        r.tracks
+                    );
+                }
+                if !r.removed_unpulled.is_empty() {
+                    log::warn!(
+                        "store limit: removed {} old track(s) no host has pulled yet ({} left; \
+                         raise [store] max_mb / max_tracks or pull more often)",
+                        r.removed_unpulled.len(),
+                        r.tracks
+                    );
+                }
+            }
+            Err(e) => log::error!("store limit: {e}"),
+        }
+    }
+
     fn log_event(&mut self, kind: &str, payload: &impl serde::Serialize) {
         if let Some(out) = &mut self.events {
             let mut v = serde_json::to_value(payload).unwrap_or_default();
@@ -280,11 +324,13 @@ impl Outputs {
                     profile: a.profile,
                     seq: 0,
                 };
-                if let Err(e) = self.store.put(&meta, &codec::encode(a)) {
+                let encoded = codec::encode(a);
+                if let Err(e) = self.store.put(&meta, &encoded) {
                     log::error!("{}: cannot store the track: {e}", seg.name);
                     return;
                 }
                 self.stored += 1;
+                self.enforce_retention(Retention::record_bytes(encoded.len(), &meta.source_path));
                 let p = TrackPayload::from_segment(&seg, ts);
                 log::info!(
                     "stored {} ({}): {} {:.1} s, {} beats",
@@ -377,6 +423,8 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     };
     let mut out = Outputs {
         store: store.clone(),
+        retention: config.store.retention(),
+        record_bytes: None,
         publisher,
         events,
         stored: 0,

@@ -43,6 +43,12 @@ struct Queued {
     retain: bool,
 }
 
+/// Decodes an outbox entry as the worker does before sending it (the entries are read back
+/// from disk, so they are outside input too): `(topic, payload, retain)`.
+pub fn decode_queued(bytes: &[u8]) -> Result<(String, Vec<u8>, bool), postcard::Error> {
+    postcard::from_bytes::<Queued>(bytes).map(|q| (q.topic, q.payload, q.retain))
+}
+
 /// Settings of the connection, resolved from the configuration.
 #[derive(Clone, Debug)]
 pub struct MqttSettings {
