@@ -136,8 +136,11 @@ pub fn corpus(name: &str) -> Vec<Vec<u8>> {
     files.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
-/// The fuzz targets: name, corpus folder, and the call (true = accepted).
-pub fn targets() -> Vec<(&'static str, &'static str, fn(&[u8]) -> bool)> {
+/// A fuzz target: its name, its corpus folder, and the call (true = accepted).
+pub type Target = (&'static str, &'static str, fn(&[u8]) -> bool);
+
+/// The fuzz targets.
+pub fn targets() -> Vec<Target> {
     vec![
         ("artifact record decoding", "records", |b| {
             necken_core::codec::decode(b).is_ok()
