@@ -67,7 +67,7 @@ fn kill_9_at_100_moments_loses_nothing_announced_and_never_breaks_the_store() {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        (state >> 33) as u64
+        state >> 33
     };
     let mut announced_total = 0;
     let mut max_seq = 0u64;
