@@ -160,3 +160,39 @@ fn both_neckenml_layouts_import() {
     assert!(neckenml::import_json("[1,2]").is_err());
     assert!(neckenml::import_json(r#"{"hello":1}"#).is_err());
 }
+
+/// The example of NeckenML's `madmom.*` layout as its documentation gives it: `dynamics` holds
+/// `beat_activations`, `envelope` and `intervals` and no `envelope_sample_rate` (NeckenML's
+/// rate is the constant 160 Hz, which import assumes).
+#[test]
+fn the_documented_seed_layout_imports_with_the_160_hz_envelope() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/neckenml/seed_example.json"),
+    )
+    .unwrap();
+    let a = neckenml::import_json(&text).unwrap_or_else(|e| panic!("{e}"));
+    let env = a.dynamics.as_ref().unwrap().envelope.as_ref().unwrap();
+    assert_eq!(env.hop_s, 1.0 / 160.0);
+    assert_eq!(env.values.len(), 12);
+    assert_eq!(a.beats.as_ref().unwrap().times.len(), 13);
+    assert_eq!(a.rhythm.beats_per_bar, Some(3));
+    assert_eq!(a.dynamics.as_ref().unwrap().beat_energy.len(), 13);
+    let f = necken_core::features::derive(&a);
+    assert_eq!(f.meter.as_deref(), Some("3/4"));
+    // Both export layouts read back to the same artifacts.
+    for layout in [neckenml::Layout::Current, neckenml::Layout::Legacy] {
+        let back = neckenml::import_json(&neckenml::export_json(&a, layout).to_string()).unwrap();
+        assert_eq!(back.beats, a.beats, "{layout:?}");
+        assert_eq!(back.dynamics, a.dynamics, "{layout:?}");
+    }
+    // The original's formulas on this example, worked by hand: 13 beats ≥ 12, mean interval
+    // 0.5 s → 120 bpm; ratios over the four interval triples (0.5, 0.48, 0.52) / 1.5.
+    let c = neckenml::compat::compat_features(&a);
+    assert!((c.tempo_bpm - 120.0).abs() < 1e-9, "{}", c.tempo_bpm);
+    assert!((c.avg_beat_ratios[0] - 0.5 / 1.5).abs() < 1e-9);
+    assert!((c.avg_beat_ratios[1] - 0.48 / 1.5).abs() < 1e-9);
+    assert_eq!(c.meter, "3/4");
+    assert_eq!(c.vector.len(), 4 + 17);
+    assert!((c.articulation - (1.0 - (5.52 / 12.0) / 0.9)).abs() < 1e-6);
+}

@@ -13,7 +13,7 @@ use super::{exit_status, report_track_error, CliResult, Context};
 /// Output formats.
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
-    /// NeckenML raw_artifacts JSON in the documented `madmom.*` layout, `<stem>.json`.
+    /// NeckenML raw_artifacts JSON, `<stem>.json`, in the layout `--layout` names.
     SeedJson,
     /// `<stem>.beats` with `time<TAB>beat_number` lines (for `score_beats.py`).
     Beats,
@@ -28,6 +28,19 @@ pub struct Args {
     /// Output directory (created when missing).
     #[arg(long)]
     out: PathBuf,
+    /// NeckenML key layout of `seed-json`: `current` (`rhythm_extractor.*`, what NeckenML
+    /// 0.3.1 reads) or `legacy` (`madmom.*`, NeckenML's documentation).
+    #[arg(long, value_enum, default_value = "current")]
+    layout: JsonLayout,
+}
+
+/// `--layout`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum JsonLayout {
+    /// `rhythm_extractor.*`.
+    Current,
+    /// `madmom.*`.
+    Legacy,
 }
 
 /// Writes one file per stored track; a track that cannot be exported is reported and skipped.
@@ -42,7 +55,11 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             .map_err(|e| e.to_string())
             .and_then(|a| match args.format {
                 Format::SeedJson => {
-                    let v = neckenml::export_seed_json(&a);
+                    let layout = match args.layout {
+                        JsonLayout::Current => neckenml::Layout::Current,
+                        JsonLayout::Legacy => neckenml::Layout::Legacy,
+                    };
+                    let v = neckenml::export_json(&a, layout);
                     Ok((
                         format!("{name}.json"),
                         serde_json::to_string_pretty(&v).expect("json"),

@@ -20,6 +20,20 @@ pub struct Args {
     /// One JSON object per line per track.
     #[arg(long)]
     json: bool,
+    /// Which derived features: `necken` (the default) or `neckenml`, NeckenML 0.3.1's own
+    /// formulas and 217-d vector from the same artifacts (for heads trained with NeckenML;
+    /// docs/features.md says how the two differ).
+    #[arg(long, value_enum, default_value = "necken")]
+    features: FeatureSet,
+}
+
+/// `--features`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeatureSet {
+    /// necken's features and style.
+    Necken,
+    /// NeckenML's `compute_derived_features`.
+    Neckenml,
 }
 
 /// Loads a style head, naming the file in any error.
@@ -36,6 +50,9 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut out = stdout.lock();
     let (mut done, mut failed) = (0usize, 0usize);
     let start = Instant::now();
+    if args.features == FeatureSet::Neckenml {
+        return neckenml_features(&store, args.json, &mut out);
+    }
     store.for_each(&mut |rec| {
         match necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref()) {
             Ok((f, c)) => {
@@ -82,6 +99,52 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         head.as_ref()
             .map(|h| h.id.as_str())
             .unwrap_or("none (keywords only)")
+    );
+    Ok(exit_status(failed))
+}
+
+/// `--features neckenml`: the original's features of every track.
+fn neckenml_features(
+    store: &impl ArtifactStore,
+    json: bool,
+    out: &mut impl Write,
+) -> CliResult<ExitCode> {
+    let (mut done, mut failed) = (0usize, 0usize);
+    let start = Instant::now();
+    store.for_each(&mut |rec| {
+        match necken_core::codec::decode(&rec.artifacts) {
+            Ok(a) => {
+                done += 1;
+                let f = necken_core::neckenml::compat::compat_features(&a);
+                let line = if json {
+                    let mut v = serde_json::to_value(&f).expect("features encode");
+                    v["track_id"] = rec.meta.id.to_string().into();
+                    v["source"] = rec.meta.source_path.clone().into();
+                    v.to_string()
+                } else {
+                    format!(
+                        "{}  {:>6.1} {:>5} swing {:>5.2} stability {:>5.2} {}",
+                        &rec.meta.id.to_string()[..12],
+                        f.tempo_bpm,
+                        f.meter,
+                        f.swing_ratio,
+                        f.bpm_stability,
+                        rec.meta.source_path
+                    )
+                };
+                writeln!(out, "{line}")
+                    .map_err(|e| necken_store::StoreError::Engine(e.to_string()))?;
+            }
+            Err(e) => {
+                failed += 1;
+                report_track_error(&rec.meta, e);
+            }
+        }
+        Ok(())
+    })?;
+    eprintln!(
+        "NeckenML features of {done} track(s) in {:.1} ms; {failed} failed",
+        start.elapsed().as_secs_f64() * 1e3
     );
     Ok(exit_status(failed))
 }
