@@ -46,6 +46,9 @@ if [ ! -f /etc/necken/board.toml ]; then
         "$PROFILE" > /etc/necken/board.toml
     echo "wrote /etc/necken/board.toml from $PROFILE: set [mqtt] host and [audio] device there"
 fi
+# The profile can hold the broker password: readable by root and the service user only.
+chown root:neckend /etc/necken/board.toml
+chmod 0640 /etc/necken/board.toml
 # Check the models against their manifest before starting.
 (cd /opt/necken/models && sha256sum --check --quiet SHA256SUMS)
 
