@@ -97,7 +97,8 @@ impl EmbedNet {
                 .collect())
         };
         let (embedding, vocal) = (values(&out[0])?, values(&out[1])?);
-        if vocal.len() != 2 * n || !embedding.len().is_multiple_of(n) {
+        // An empty embedding output would pass the multiple test and make chunks of 0.
+        if vocal.len() != 2 * n || embedding.is_empty() || !embedding.len().is_multiple_of(n) {
             return Err(invalid(format!(
                 "outputs of {} and {} values for {n} patches",
                 embedding.len(),

@@ -150,7 +150,29 @@ fn import_reanalyze_export_stats() {
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
+    // The default layout is the one NeckenML 0.3.1 reads; `--layout legacy` the documented one.
     let exported = std::fs::read_to_string(out.join("hambo_newer.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&exported).unwrap();
+    let r = &v["rhythm_extractor"];
+    assert!(r["beats"].is_array() && r["beat_positions"].is_array() && r["beat_info"].is_array());
+    assert!(v.get("madmom").is_none());
+    let back = neckenml::import_json(&exported).unwrap();
+    assert_eq!(back.beats.unwrap().times.len(), 120);
+    let legacy = dir.path().join("legacy");
+    let o = necken(
+        &store,
+        &[
+            "export",
+            "--format",
+            "seed-json",
+            "--layout",
+            "legacy",
+            "--out",
+            legacy.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let exported = std::fs::read_to_string(legacy.join("hambo_newer.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&exported).unwrap();
     assert!(v["madmom"]["beat_times"].is_array() && v["madmom"]["beat_info"].is_array());
     let back = neckenml::import_json(&exported).unwrap();

@@ -156,6 +156,12 @@ fn the_original_reads_our_export_and_computes_what_necken_computes() {
         assert!((ot - nt).abs() <= 0.01, "{stem}: tempo {ot} vs necken {nt}");
         assert_eq!(o["meter"], c["meter"], "{stem}");
         assert_eq!(o["meter"], n["meter"], "{stem}: meter vs necken's");
+        // necken's own swing is the same formula; it is null where fewer than 4 beats have a
+        // mid-beat onset (the original says 1.0 there).
+        if let Some(ns) = n["swing_ratio"].as_f64() {
+            let os = o["swing_ratio"].as_f64().unwrap();
+            assert!((os - ns).abs() <= 1e-9, "{stem}: swing {os} vs necken {ns}");
+        }
         for key in ["swing_ratio", "articulation", "bounciness", "bpm_stability"] {
             let (a, b) = (o[key].as_f64().unwrap(), c[key].as_f64().unwrap());
             assert!((a - b).abs() <= 1e-9, "{stem}: {key} {a} vs {b}");
