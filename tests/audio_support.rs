@@ -16,11 +16,28 @@ pub fn write_wav(
         bits_per_sample: 16,
         sample_format: hound::SampleFormat::Int,
     };
+    write(
+        path,
+        spec,
+        frames,
+        &mut |w, v| w.write_sample((v.clamp(-1.0, 1.0) * 32767.0) as i16),
+        &sample,
+    );
+}
+
+type Writer = hound::WavWriter<std::io::BufWriter<std::fs::File>>;
+
+fn write(
+    path: &Path,
+    spec: hound::WavSpec,
+    frames: usize,
+    put: &mut dyn FnMut(&mut Writer, f32) -> hound::Result<()>,
+    sample: &dyn Fn(usize, u16) -> f32,
+) {
     let mut w = hound::WavWriter::create(path, spec).unwrap();
     for i in 0..frames {
-        for c in 0..channels {
-            let v = sample(i, c).clamp(-1.0, 1.0);
-            w.write_sample((v * 32767.0) as i16).unwrap();
+        for c in 0..spec.channels {
+            put(&mut w, sample(i, c)).unwrap();
         }
     }
     w.finalize().unwrap();
@@ -52,11 +69,5 @@ pub fn write_wav_f32(
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..frames {
-        for c in 0..channels {
-            w.write_sample(sample(i, c)).unwrap();
-        }
-    }
-    w.finalize().unwrap();
+    write(path, spec, frames, &mut |w, v| w.write_sample(v), &sample);
 }

@@ -16,6 +16,13 @@ fn signal(pid: u32, sig: &str) {
         .success());
 }
 
+/// The first clip of the dev corpus's labels.
+fn first_dev_clip() -> std::path::PathBuf {
+    let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
+    let file = labels.lines().nth(1).unwrap().split(',').nth(1).unwrap();
+    corpus_dev().join(file)
+}
+
 fn wait_for(log: &Arc<Mutex<Vec<String>>>, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !log.lock().unwrap().iter().any(|l| l.contains(what)) {
@@ -78,16 +85,7 @@ fn sighup_reloads_or_keeps_the_running_config_and_sigterm_stops_cleanly() {
         .iter()
         .any(|l| l.contains("missing.nkhead")));
     // Still working: a file dropped in is analyzed with the model that was loaded.
-    let clip = corpus_dev().join(
-        std::fs::read_to_string(corpus_dev().join("labels.csv"))
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(1)
-            .unwrap(),
-    );
+    let clip = first_dev_clip();
     std::fs::copy(&clip, watch.join(clip.file_name().unwrap())).unwrap();
     wait_for(&log, "stored");
     assert!(
@@ -126,16 +124,7 @@ fn stored_tracks(store: &std::path::Path) -> Vec<necken_store::TrackMeta> {
 fn sigterm_in_the_middle_of_a_file_stores_nothing_and_the_next_run_analyzes_it_whole() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sled");
-    let clip = corpus_dev().join(
-        std::fs::read_to_string(corpus_dev().join("labels.csv"))
-            .unwrap()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .nth(1)
-            .unwrap(),
-    );
+    let clip = first_dev_clip();
     let daemon = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
             .arg("--store")

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use necken_core::head::StyleHead;
-use necken_store::ArtifactStore;
+use necken_store::{ArtifactStore, StoreError, TrackRecord};
 
 use super::{exit_status, report_track_error, CliResult, Context};
 use crate::output::track_json;
@@ -42,40 +42,19 @@ pub fn load_head(path: &PathBuf) -> CliResult<StyleHead> {
     Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
-/// Re-classifies every track; a record that does not decode is reported and skipped.
-pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let head = args.model.as_ref().map(load_head).transpose()?;
-    let store = ctx.open_existing_store()?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+/// Writes one line per stored track made by `line`; a track `line` fails on is reported and
+/// skipped. Returns (lines written, failures).
+fn each_track_line(
+    store: &impl ArtifactStore,
+    out: &mut impl Write,
+    line: &mut dyn FnMut(&TrackRecord) -> Result<String, String>,
+) -> CliResult<(usize, usize)> {
     let (mut done, mut failed) = (0usize, 0usize);
-    let start = Instant::now();
-    if args.features == FeatureSet::Neckenml {
-        return neckenml_features(&store, args.json, &mut out);
-    }
     store.for_each(&mut |rec| {
-        match necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref()) {
-            Ok((f, c)) => {
+        match line(&rec) {
+            Ok(text) => {
                 done += 1;
-                let line = if args.json {
-                    track_json(&rec.meta, &f, &c).to_string()
-                } else {
-                    format!(
-                        "{}  {:<16} {:>6} {:>5} {:>5.2} {:<8} {}",
-                        &rec.meta.id.to_string()[..12],
-                        c.style.name(),
-                        f.tempo_bpm.map(|t| format!("{t:.1}")).unwrap_or("-".into()),
-                        f.meter.as_deref().unwrap_or("-"),
-                        c.confidence,
-                        serde_json::to_value(c.source)
-                            .expect("json")
-                            .as_str()
-                            .unwrap_or(""),
-                        rec.meta.source_path
-                    )
-                };
-                writeln!(out, "{line}")
-                    .map_err(|e| necken_store::StoreError::Engine(e.to_string()))?;
+                writeln!(out, "{text}").map_err(|e| StoreError::Engine(e.to_string()))?;
             }
             Err(e) => {
                 failed += 1;
@@ -83,6 +62,40 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             }
         }
         Ok(())
+    })?;
+    Ok((done, failed))
+}
+
+/// Re-classifies every track; a record that does not decode is reported and skipped.
+pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let head = args.model.as_ref().map(load_head).transpose()?;
+    let store = ctx.open_existing_store()?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.features == FeatureSet::Neckenml {
+        return neckenml_features(&store, args.json, &mut out);
+    }
+    let start = Instant::now();
+    let (done, failed) = each_track_line(&store, &mut out, &mut |rec| {
+        let (f, c) = necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref())
+            .map_err(|e| e.to_string())?;
+        Ok(if args.json {
+            track_json(&rec.meta, &f, &c).to_string()
+        } else {
+            format!(
+                "{}  {:<16} {:>6} {:>5} {:>5.2} {:<8} {}",
+                &rec.meta.id.to_string()[..12],
+                c.style.name(),
+                f.tempo_bpm.map(|t| format!("{t:.1}")).unwrap_or("-".into()),
+                f.meter.as_deref().unwrap_or("-"),
+                c.confidence,
+                serde_json::to_value(c.source)
+                    .expect("json")
+                    .as_str()
+                    .unwrap_or(""),
+                rec.meta.source_path
+            )
+        })
     })?;
     let elapsed = start.elapsed();
     eprintln!(
@@ -109,38 +122,26 @@ fn neckenml_features(
     json: bool,
     out: &mut impl Write,
 ) -> CliResult<ExitCode> {
-    let (mut done, mut failed) = (0usize, 0usize);
     let start = Instant::now();
-    store.for_each(&mut |rec| {
-        match necken_core::codec::decode(&rec.artifacts) {
-            Ok(a) => {
-                done += 1;
-                let f = necken_core::neckenml::compat::compat_features(&a);
-                let line = if json {
-                    let mut v = serde_json::to_value(&f).expect("features encode");
-                    v["track_id"] = rec.meta.id.to_string().into();
-                    v["source"] = rec.meta.source_path.clone().into();
-                    v.to_string()
-                } else {
-                    format!(
-                        "{}  {:>6.1} {:>5} swing {:>5.2} stability {:>5.2} {}",
-                        &rec.meta.id.to_string()[..12],
-                        f.tempo_bpm,
-                        f.meter,
-                        f.swing_ratio,
-                        f.bpm_stability,
-                        rec.meta.source_path
-                    )
-                };
-                writeln!(out, "{line}")
-                    .map_err(|e| necken_store::StoreError::Engine(e.to_string()))?;
-            }
-            Err(e) => {
-                failed += 1;
-                report_track_error(&rec.meta, e);
-            }
-        }
-        Ok(())
+    let (done, failed) = each_track_line(store, out, &mut |rec| {
+        let a = necken_core::codec::decode(&rec.artifacts).map_err(|e| e.to_string())?;
+        let f = necken_core::neckenml::compat::compat_features(&a);
+        Ok(if json {
+            let mut v = serde_json::to_value(&f).expect("features encode");
+            v["track_id"] = rec.meta.id.to_string().into();
+            v["source"] = rec.meta.source_path.clone().into();
+            v.to_string()
+        } else {
+            format!(
+                "{}  {:>6.1} {:>5} swing {:>5.2} stability {:>5.2} {}",
+                &rec.meta.id.to_string()[..12],
+                f.tempo_bpm,
+                f.meter,
+                f.swing_ratio,
+                f.bpm_stability,
+                rec.meta.source_path
+            )
+        })
     })?;
     eprintln!(
         "NeckenML features of {done} track(s) in {:.1} ms; {failed} failed",
