@@ -81,7 +81,8 @@ impl Retention {
                 if !over(count, bytes) {
                     break;
                 }
-                if (seq <= pulled) != only_pulled || report_has(&report, &id) {
+                // The second pass sees only unpulled tracks, so nothing is visited twice.
+                if (seq <= pulled) != only_pulled {
                     continue;
                 }
                 if store.remove(&id)? {
@@ -99,10 +100,6 @@ impl Retention {
         report.bytes = bytes;
         Ok(report)
     }
-}
-
-fn report_has(r: &RetentionReport, id: &TrackId) -> bool {
-    r.removed_pulled.contains(id) || r.removed_unpulled.contains(id)
 }
 
 #[cfg(test)]

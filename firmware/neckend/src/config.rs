@@ -56,6 +56,14 @@ pub struct StoreSection {
 pub const SYSTEM_STORE: &str = "/var/lib/neckend/store.sled";
 
 impl StoreSection {
+    /// The retention limits of `max_mb` and `max_tracks`.
+    pub fn retention(&self) -> necken_store::Retention {
+        necken_store::Retention {
+            max_tracks: (self.max_tracks > 0).then_some(self.max_tracks),
+            max_bytes: (self.max_mb > 0).then_some(self.max_mb * 1024 * 1024),
+        }
+    }
+
     /// The store directory to open. The system store is for the service user; anyone else who
     /// did not choose a path (`--store`, `[store] path`) gets one under their own state
     /// directory (`$XDG_STATE_HOME`, else `~/.local/state`), which is logged. A chosen path is
@@ -83,16 +91,6 @@ impl StoreSection {
                 path
             }
             None => self.path.clone(),
-        }
-    }
-}
-
-impl StoreSection {
-    /// The retention limits of `max_mb` and `max_tracks`.
-    pub fn retention(&self) -> necken_store::Retention {
-        necken_store::Retention {
-            max_tracks: (self.max_tracks > 0).then_some(self.max_tracks),
-            max_bytes: (self.max_mb > 0).then_some(self.max_mb * 1024 * 1024),
         }
     }
 }

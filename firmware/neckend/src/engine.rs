@@ -340,20 +340,20 @@ impl Engine {
         self.drain_mel();
         self.drain_net(emit);
         self.flush_held(emit);
-        if self.music.playing() {
-            emit(EngineEvent::Music {
-                playing: false,
-                time_s: self.time_s(),
-            });
-        }
-        // The source is over: a retained style must not go on saying that music plays.
-        self.withdraw_style(emit);
+        self.end_of_source(emit);
         self.close_segment(emit);
     }
 
     /// The source stopped before its end and its audio is not to be stored (a file cut short
     /// by a stop): says that the music and the style are over, stores nothing.
     pub fn abandon(mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        self.end_of_source(emit);
+        self.segment = None;
+    }
+
+    /// The source is over: the music stops, and a retained style must not go on saying that
+    /// music plays.
+    fn end_of_source(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
         if self.music.playing() {
             emit(EngineEvent::Music {
                 playing: false,
@@ -361,7 +361,6 @@ impl Engine {
             });
         }
         self.withdraw_style(emit);
-        self.segment = None;
     }
 
     /// Publishes `style: null` if a style is published, and forgets it.

@@ -214,14 +214,14 @@ impl Worker {
 
     /// Waits up to `deadline` for the next input, handling connection events; commands other
     /// than events are dropped (the daemon is stopping).
-    fn pump_until(&mut self, deadline: Instant, done: &mut dyn FnMut(&Worker, &Event) -> bool) {
+    fn pump_until(&mut self, deadline: Instant, done: fn(&Event) -> bool) {
         while Instant::now() < deadline {
             match self
                 .rx
                 .recv_timeout((deadline - Instant::now()).min(RETRY_TICK))
             {
                 Ok(Command::Link(LinkEvent::Event(event))) => {
-                    let finished = done(self, &event);
+                    let finished = done(&event);
                     self.on_event(event);
                     if finished {
                         return;
@@ -246,7 +246,7 @@ impl Worker {
                     self.send_next();
                 }
                 // Back here after every event, so the next queued message goes out at once.
-                self.pump_until(deadline, &mut |_, _| true);
+                self.pump_until(deadline, |_| true);
             }
             let _ = self.client.try_publish(
                 self.topic(topic::STATUS),
@@ -255,7 +255,7 @@ impl Worker {
                 "offline",
             );
             let _ = self.client.try_disconnect();
-            self.pump_until(Instant::now() + Duration::from_secs(2), &mut |_, e| {
+            self.pump_until(Instant::now() + Duration::from_secs(2), |e| {
                 matches!(e, Event::Outgoing(Outgoing::Disconnect))
             });
         }
