@@ -5,10 +5,11 @@
 //! queued while the broker was down — across a daemon restart too.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use necken_tests::mqtt::{free_port, Broker, Received, Subscriber};
+use necken_tests::process::{sigterm, wait_exit};
 use necken_tests::{corpus_dev, f_measure, read_beats};
 use serde_json::Value;
 
@@ -54,29 +55,6 @@ fn neckend(store: &Path, port: u16, extra: &[&str]) -> Child {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("neckend starts")
-}
-
-fn wait_exit(child: &mut Child, timeout: Duration) -> ExitStatus {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("neckend did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn sigterm(child: &Child) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
 }
 
 fn topic(suffix: &str) -> String {

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use necken_tests::mqtt::{free_port, Broker, Received, Subscriber, TlsFiles};
 use necken_tests::net::LatencyProxy;
+use necken_tests::process::{sigterm, wait_exit};
 use necken_tests::{corpus_dev, model_path};
 use serde_json::Value;
 
@@ -63,23 +64,8 @@ fn neckend(dir: &Path, port: u16, watch: &Path, log: &Path, extra: &[&str]) -> C
 }
 
 fn sigterm_and_wait(child: &mut Child) -> ExitStatus {
-    let ok = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("neckend did not stop within 20 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    sigterm(child);
+    wait_exit(child, Duration::from_secs(20))
 }
 
 fn drop_in(watch: &Path, clip: &Path) {

@@ -16,6 +16,9 @@ pub mod audio;
 #[path = "fuzz_support.rs"]
 pub mod fuzz;
 
+#[path = "process_support.rs"]
+pub mod process;
+
 /// A bundled model file: `models/<name>` in the workspace.
 pub fn model_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
