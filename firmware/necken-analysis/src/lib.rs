@@ -15,7 +15,6 @@
 
 mod decode;
 mod files;
-pub mod meter;
 pub mod sanitize;
 
 /// Seconds of audio below which a file is not stored as a track by default (`necken analyze

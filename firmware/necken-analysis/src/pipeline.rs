@@ -8,7 +8,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use necken_core::artifact::*;
 use necken_core::classify::Tags;
 use necken_core::features::BEAT_WINDOW_S;
-use necken_core::head::StyleHead;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::{
@@ -44,11 +43,6 @@ pub struct AnalysisOptions {
     /// Embedding and instrumental/vocal network. `None` leaves the artifacts' embedding and
     /// vocal scores absent.
     pub embedding_model: Option<Arc<dyn EmbeddingModel>>,
-    /// Style head. Analysis uses it to settle binary bars: when it hears a dance whose bars
-    /// are written in the other binary meter ([`necken_core::style::Style::binary_meter`]),
-    /// the beats are re-tracked in that meter (see [`crate::meter`]). `None` keeps the
-    /// tracker's choice.
-    pub style_head: Option<Arc<StyleHead>>,
 }
 
 impl AnalysisOptions {
@@ -60,7 +54,6 @@ impl AnalysisOptions {
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
             embedding_model: None,
-            style_head: None,
         }
     }
 }
@@ -78,10 +71,6 @@ impl std::fmt::Debug for AnalysisOptions {
             .field(
                 "embedding_model",
                 &self.embedding_model.as_ref().map(|m| m.id().to_string()),
-            )
-            .field(
-                "style_head",
-                &self.style_head.as_ref().map(|h| h.id.clone()),
             )
             .finish()
     }
@@ -432,14 +421,6 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
     if let Some((model, result, _)) = embedded {
         attach_embeddings(&mut artifacts, model.as_ref(), result);
     }
-    let artifacts = crate::meter::settle_binary_meter(
-        artifacts,
-        &sink.frames,
-        net.as_deref(),
-        &source,
-        &info.tags,
-        options,
-    );
     Ok(Analysis {
         artifacts,
         tags: info.tags.clone(),
@@ -633,6 +614,10 @@ pub fn analyze_frames(
         beats: (standard && has_beats).then(|| BeatTrack {
             times: beat_times.clone(),
             numbers: track.beat_numbers.clone(),
+            alternate_numbers: track
+                .alternate
+                .as_ref()
+                .and_then(|alt| alt.numbers_on(&track.beat_frames)),
         }),
         activation: full.then(|| ActivationFunction {
             frame_rate_hz: FRAME_RATE,

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The artifact schema version written into every record.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How much of the analysis is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -99,6 +99,12 @@ pub struct BeatTrack {
     pub times: Vec<f64>,
     /// Position of each beat in its bar: 1 is the downbeat. Same length as `times`.
     pub numbers: Vec<u8>,
+    /// When the bar is binary, each beat's position in the bar of the other binary meter
+    /// (4/4 for a tracked 2/4, 2/4 for a tracked 4/4; see [`crate::notation`]): the audio
+    /// cannot tell one 4/4 bar from two 2/4 bars, so both readings are kept and the dance's
+    /// notation picks one when features are derived. Same length as `times`; `None` for
+    /// ternary bars, imports and records older than schema 2.
+    pub alternate_numbers: Option<Vec<u8>>,
 }
 
 impl BeatTrack {

@@ -32,21 +32,22 @@ pub mod folk;
 pub mod head;
 pub mod migrate;
 pub mod neckenml;
+pub mod notation;
 pub mod quant;
 pub mod style;
 pub mod synth;
 pub mod timecode;
 pub mod vector;
 
-/// Re-analysis of one stored record: decode, derive every feature, classify. This is the whole
-/// per-track cost of `necken reanalyze` apart from reading the store.
+/// Re-analysis of one stored record: decode, derive every feature, classify, and name the
+/// bars by the dance's notation ([`notation::interpret`]). This is the whole per-track cost of
+/// `necken reanalyze` apart from reading the store.
 pub fn reanalyze(
     record: &[u8],
     tags: &classify::Tags,
     head: Option<&head::StyleHead>,
 ) -> Result<(features::DerivedFeatures, classify::Classification), codec::CodecError> {
     let artifacts = codec::decode(record)?;
-    let f = features::derive(&artifacts);
-    let c = classify::classify(&f, tags, head);
-    Ok((f, c))
+    let reading = notation::interpret(&artifacts, tags, head);
+    Ok((reading.features, reading.classification))
 }

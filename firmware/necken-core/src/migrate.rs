@@ -21,11 +21,19 @@ pub struct Migration {
 }
 
 /// All migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    from: 0,
-    summary: "prototype layout (f32 seconds) to schema 1 (coded ticks, profiles, provenance)",
-    upgrade: upgrade_v0_to_v1,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        from: 0,
+        summary: "prototype layout (f32 seconds) to schema 1 (coded ticks, profiles, provenance)",
+        upgrade: upgrade_v0_to_v1,
+    },
+    Migration {
+        from: 1,
+        summary: "schema 1 to schema 2 (8-bit mean embedding; room for the other binary \
+                  reading, which schema-1 tracks do not have: their bars stay as analyzed)",
+        upgrade: upgrade_v1_to_v2,
+    },
+];
 
 /// Upgrades a payload of `version` to the current schema version.
 pub fn upgrade_payload(version: u32, payload: &[u8]) -> Result<Vec<u8>, CodecError> {
@@ -103,6 +111,7 @@ fn upgrade_v0_to_v1(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
         beats: Some(BeatTrack {
             times: v0.beat_times.iter().map(|&t| t as f64).collect(),
             numbers: v0.beat_numbers,
+            alternate_numbers: None,
         }),
         activation: None,
         embedding: None,
@@ -127,6 +136,11 @@ fn upgrade_v0_to_v1(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
             audio_fingerprint: [0; 8],
         },
     };
+    Ok(codec::encode_v1_payload(&artifacts))
+}
+
+fn upgrade_v1_to_v2(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
+    let artifacts = codec::decode_v1_payload(payload)?;
     Ok(codec::encode_current_payload(&artifacts))
 }
 
@@ -158,6 +172,36 @@ mod tests {
         assert_eq!(a.rhythm.ternary_confidence, None);
         assert_eq!(a.audio_stats.unwrap().onset_rate, 1.0);
         assert_eq!(a.provenance.analyzer, "proto");
+    }
+
+    #[test]
+    fn a_schema_one_record_is_upgraded_with_its_bars_as_analyzed() {
+        let a = crate::synth::synthetic_artifacts(
+            crate::style::Style::Schottis,
+            60.0,
+            Profile::Standard,
+            3,
+        );
+        let mut rec = postcard::to_stdvec(&1u32).unwrap();
+        rec.extend(codec::encode_v1_payload(&a));
+        let up = codec::decode(&rec).unwrap();
+        assert_eq!(up.rhythm, a.rhythm);
+        assert_eq!(
+            up.beats.as_ref().unwrap().numbers,
+            a.beats.as_ref().unwrap().numbers
+        );
+        assert_eq!(up.beats.as_ref().unwrap().alternate_numbers, None);
+        let (e, u) = (
+            &a.embedding.as_ref().unwrap().mean,
+            &up.embedding.as_ref().unwrap().mean,
+        );
+        // f16, then 8 bits over the vector's range.
+        let range = e.iter().fold(0f32, |m, v| m.max(v.abs())) * 2.0;
+        for (x, y) in e.iter().zip(u) {
+            assert!((x - y).abs() <= range / 510.0 + 2e-3 * x.abs(), "{x} {y}");
+        }
+        // Written again it is a schema-2 record.
+        assert_eq!(codec::record_version(&codec::encode(&up)).unwrap(), 2);
     }
 
     #[test]

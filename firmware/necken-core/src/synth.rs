@@ -171,7 +171,11 @@ pub fn synthetic_artifacts(
             envelope: profile.envelope_hop_s().map(|hop| envelope(hop, &mut rng)),
         }),
         onsets: standard.then_some(onsets),
-        beats: standard.then_some(BeatTrack { times, numbers }),
+        beats: standard.then_some(BeatTrack {
+            times,
+            numbers,
+            alternate_numbers: None,
+        }),
         structure: standard.then(|| Structure {
             starts: (0..(duration_s / 30.0) as usize)
                 .map(|i| snap(i as f64 * 30.0))

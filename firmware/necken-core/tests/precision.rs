@@ -24,7 +24,11 @@ fn read_beats(path: &PathBuf) -> BeatTrack {
             numbers.push(n.parse::<f64>().unwrap() as u8);
         }
     }
-    BeatTrack { times, numbers }
+    BeatTrack {
+        times,
+        numbers,
+        alternate_numbers: None,
+    }
 }
 
 /// Full-precision artifacts from ground-truth beats: onsets on the beats and at a swung
@@ -105,6 +109,7 @@ fn compact_features_match_full_precision_on_the_dev_corpus() {
         files.len()
     );
     let mut compared = 0;
+    let mut worst_cosine = 1f64;
     for (i, path) in files.iter().enumerate() {
         let full = from_truth(read_beats(path), i as u64);
         let compact = codec::decode(&codec::encode(&full)).unwrap();
@@ -130,7 +135,34 @@ fn compact_features_match_full_precision_on_the_dev_corpus() {
                 _ => panic!("{}: {name} present on one side only", path.display()),
             }
         }
-        for (k, (a, b)) in ff.feature_vector.iter().zip(&fc.feature_vector).enumerate() {
+        // The mean embedding is stored in 8 bits: its contract is relative to the vector
+        // (cosine ≥ 0.999, each value within half a step of 1/255 of the vector's range).
+        let (e_full, e_compact) = (
+            &full.embedding.as_ref().unwrap().mean,
+            &compact.embedding.as_ref().unwrap().mean,
+        );
+        let cosine = cosine(e_full, e_compact);
+        assert!(
+            cosine >= 0.999,
+            "{}: embedding cosine {cosine}",
+            path.display()
+        );
+        let (lo, hi) = e_full
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let half_step = (hi - lo) / 510.0;
+        for (a, b) in e_full.iter().zip(e_compact) {
+            assert!((a - b).abs() <= half_step * 1.001 + 1e-7, "{a} {b}");
+        }
+        worst_cosine = worst_cosine.min(cosine);
+        let embedding_dims = e_full.len();
+        for (k, (a, b)) in ff
+            .feature_vector
+            .iter()
+            .zip(&fc.feature_vector)
+            .enumerate()
+            .skip(embedding_dims)
+        {
             assert!(
                 (a - b).abs() <= 1e-3 * a.abs().max(b.abs()).max(1.0),
                 "{}: feature {k} full {a} compact {b}",
@@ -139,4 +171,11 @@ fn compact_features_match_full_precision_on_the_dev_corpus() {
         }
     }
     assert!(compared > 500, "only {compared} feature values compared");
+    eprintln!("worst embedding cosine {worst_cosine:.6}");
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum();
+    let norm = |v: &[f32]| v.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+    dot / (norm(a) * norm(b)).max(1e-30)
 }

@@ -7,7 +7,7 @@ use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use tract_onnx::prelude::*;
 use tract_pulse::internal::{PulsedModel, PulsedModelExt};
 
-use crate::{identity, verified, ModelError};
+use crate::{checked, ModelError, ModelFile};
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
@@ -28,17 +28,23 @@ impl BeatNet {
 
     /// Loads and checks the model.
     pub fn load(path: &Path) -> Result<BeatNet, ModelError> {
-        let (bytes, digest) = verified(path)?;
+        Self::open(&ModelFile::Path(path.to_path_buf()))
+    }
+
+    /// Loads and checks the model from a file or the built-in copy.
+    pub fn open(file: &ModelFile) -> Result<BeatNet, ModelError> {
+        let (bytes, id, sha256_prefix) = checked(file)?;
+        let path = file.display_path();
+        let path = path.as_path();
         let invalid = |e: TractError| ModelError::Invalid {
             path: path.to_path_buf(),
             problem: format!("{e:#}"),
         };
         let typed = tract_onnx::onnx()
-            .model_for_read(&mut bytes.as_slice())
+            .model_for_read(&mut &bytes[..])
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
-        let (id, sha256_prefix) = identity(path, &digest);
         Ok(BeatNet {
             plan: std::sync::OnceLock::new(),
             typed,

@@ -8,7 +8,7 @@ use necken_rhythm::learned::{EmbeddingModel, PatchEmbeddings};
 use necken_rhythm::mel::{MEL_BANDS, PATCH_FRAMES};
 use tract_onnx::prelude::*;
 
-use crate::{identity, verified, ModelError};
+use crate::{checked, ModelError, ModelFile};
 
 /// The embedding network (`models/embed-cnn-v1.onnx`), trained by
 /// `scripts/models/train_embed_net.py`.
@@ -24,13 +24,20 @@ impl EmbedNet {
     /// Loads and checks the model: its input must be `[patches, 96, 187]` log-mel and it must
     /// give an embedding and two vocal probabilities per patch.
     pub fn load(path: &Path) -> Result<EmbedNet, ModelError> {
-        let (bytes, digest) = verified(path)?;
+        Self::open(&ModelFile::Path(path.to_path_buf()))
+    }
+
+    /// Loads and checks the model from a file or the built-in copy.
+    pub fn open(file: &ModelFile) -> Result<EmbedNet, ModelError> {
+        let (bytes, id, sha256_prefix) = checked(file)?;
+        let path = file.display_path();
+        let path = path.as_path();
         let invalid = |problem: String| ModelError::Invalid {
             path: path.to_path_buf(),
             problem,
         };
         let mut model = tract_onnx::onnx()
-            .model_for_read(&mut bytes.as_slice())
+            .model_for_read(&mut &bytes[..])
             .map_err(|e| invalid(format!("{e:#}")))?;
         let patches = model.symbols.sym("patches");
         model
@@ -43,7 +50,6 @@ impl EmbedNet {
             .into_optimized()
             .and_then(|m| m.into_runnable())
             .map_err(|e| invalid(format!("{e:#}")))?;
-        let (id, sha256_prefix) = identity(path, &digest);
         let mut net = EmbedNet {
             plan,
             dim: 0,

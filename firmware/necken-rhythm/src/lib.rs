@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod alternate;
 pub mod frontend;
 pub mod learned;
 pub mod mel;

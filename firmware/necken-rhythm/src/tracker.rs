@@ -16,6 +16,7 @@
 //! decoded position.
 
 use crate::activation::Activations;
+pub use crate::alternate::{other_binary_meter, AlternateReading};
 
 /// A bar of `shares.len()` beats and the share of the bar each beat takes (summing to 1).
 #[derive(Clone, Debug, PartialEq)]
@@ -148,6 +149,10 @@ pub struct TrackResult {
     pub pattern_scores: Vec<(&'static str, f64)>,
     /// Name of the chosen bar pattern.
     pub pattern: &'static str,
+    /// When the chosen bar is binary, the best path in the other binary meter (2 ↔ 4): the
+    /// rhythm cannot tell a 4/4 bar from two 2/4 bars, so both readings are kept and the
+    /// dance's notation picks one later, without the audio.
+    pub alternate: Option<AlternateReading>,
 }
 
 impl TrackResult {
@@ -312,6 +317,21 @@ impl BarPointerTracker {
             .zip(&weights)
             .map(|((m, _), w)| (*m, (w / total) as f32))
             .collect();
+        let chosen_meter = self.config.patterns[best_idx].meter();
+        let alternate = other_binary_meter(chosen_meter)
+            .and_then(|m| {
+                (0..scores.len())
+                    .filter(|&i| self.config.patterns[i].meter() == m)
+                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]))
+            })
+            .map(|i| {
+                let (frames, numbers, period) = &paths[i];
+                AlternateReading {
+                    beats_per_bar: self.config.patterns[i].meter(),
+                    beat_frames: self.place(frames, period, beat),
+                    beat_numbers: numbers.clone(),
+                }
+            });
         let (frames, numbers, period) = paths.swap_remove(best_idx);
         let placed = self.place(&frames, &period, beat);
         TrackResult {
@@ -327,6 +347,7 @@ impl BarPointerTracker {
                 .zip(scores.iter().copied())
                 .collect(),
             pattern: self.config.patterns[best_idx].name,
+            alternate,
         }
     }
 

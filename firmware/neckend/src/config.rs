@@ -24,6 +24,10 @@ pub struct Config {
     /// Rolling classification and models.
     #[serde(default)]
     pub analysis: AnalysisSection,
+    /// The install root the profile was read from (the parent of its `boards/` folder), where
+    /// relative model paths are looked for first; not a key of the file.
+    #[serde(skip)]
+    pub root: Option<PathBuf>,
     /// Cutting live audio into stored tracks.
     #[serde(default)]
     pub segments: SegmentSection,
@@ -155,9 +159,12 @@ pub struct AnalysisSection {
     pub window_s: f32,
     /// Seconds between rolling classifications.
     pub classify_every_s: f32,
-    /// Beat/downbeat network (`.onnx`, listed in the `SHA256SUMS` beside it); empty = DSP
-    /// activations only, which must be asked for (`--no-beat-model` or `beat_model = ""`
-    /// with `--no-beat-model` accepted on the command line; see `Args::config`).
+    /// Beat/downbeat network (`.onnx`, listed in the `SHA256SUMS` beside it); a relative path
+    /// is looked for in the working directory, the profile's install root and beside the
+    /// executable, and the default file names fall back to the copies built into neckend.
+    /// Empty = DSP activations only, which must be asked for (`--no-beat-model` or
+    /// `beat_model = ""` with `--no-beat-model` accepted on the command line; see
+    /// `Args::config`).
     pub beat_model: PathBuf,
     /// Frames per network inference: 1 = lowest latency; larger pulses cost less CPU
     /// (tract's per-call overhead) but hold beats back up to `beat_pulse − 1` frames (10 ms
@@ -173,7 +180,8 @@ pub struct AnalysisSection {
     /// each stored track; empty = tracks without embedding and vocal scores, which must be
     /// asked for (`--no-embed-model`).
     pub embed_model: PathBuf,
-    /// Style head file (`.nkhead`); empty = classify by keywords only (recorded as such).
+    /// Style head file (`.nkhead`, found like `beat_model`); empty = classify by keywords only
+    /// (recorded as such).
     pub style_model: PathBuf,
     /// A new style is published only after it has been the top style in this many
     /// consecutive windows...
@@ -187,12 +195,12 @@ impl Default for AnalysisSection {
         AnalysisSection {
             window_s: 12.0,
             classify_every_s: 4.0,
-            beat_model: PathBuf::new(),
+            beat_model: Path::new("models").join(necken_model_files::BEAT_NET),
             beat_pulse: 4,
             beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
             beat_lead_ms: 60.0,
-            embed_model: PathBuf::new(),
-            style_model: PathBuf::new(),
+            embed_model: Path::new("models").join(necken_model_files::EMBED_NET),
+            style_model: Path::new("models").join(necken_model_files::STYLE_HEAD),
             confirm_windows: 2,
             switch_margin: 0.1,
         }
@@ -313,19 +321,12 @@ impl Config {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         let mut config = Config::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        // Relative model paths are relative to the profile's directory's parent (the
-        // repository or install root), as the bundled profiles are written.
-        if config.analysis.style_model.is_relative()
-            && !config.analysis.style_model.as_os_str().is_empty()
-            && !config.analysis.style_model.exists()
-        {
-            if let Some(root) = path.parent().and_then(Path::parent) {
-                let candidate = root.join(&config.analysis.style_model);
-                if candidate.exists() {
-                    config.analysis.style_model = candidate;
-                }
-            }
-        }
+        // Relative model paths are looked for in the profile's install root first (the
+        // bundled profiles are written relative to it).
+        config.root = path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().and_then(Path::parent).map(Path::to_path_buf));
         config
             .validate()
             .map_err(|e| format!("{}: {e}", path.display()))?;

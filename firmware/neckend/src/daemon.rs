@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::codec;
-use necken_core::head::StyleHead;
+use necken_model_files::ModelChoice;
 use necken_store::{ArtifactStore, Retention, SledStore, StoreConfig, TrackId, TrackMeta};
 
 use crate::config::Config;
@@ -167,37 +167,15 @@ impl Args {
 
 /// Loads the style head and the networks named by the configuration; errors name the file.
 pub fn load_models(c: &Config) -> Result<Models, String> {
-    let p = &c.analysis.style_model;
-    let style = if p.as_os_str().is_empty() {
-        None
-    } else {
-        let bytes = std::fs::read(p).map_err(|e| format!("style model {}: {e}", p.display()))?;
-        let head = StyleHead::from_bytes(&bytes)
-            .map_err(|e| format!("style model {}: {e}", p.display()))?;
-        Some(Arc::new(head))
-    };
-    let p = &c.analysis.beat_model;
-    let beat = if p.as_os_str().is_empty() {
-        None
-    } else {
-        Some(crate::models::load_beat(p, c.analysis.beat_pulse)?)
-    };
-    let p = &c.analysis.embed_model;
-    let embed = if p.as_os_str().is_empty() {
-        None
-    } else {
-        Some(crate::models::load_embed(p)?)
-    };
-    if let (Some(head), None) = (&style, &embed) {
-        if head.expects_embedding() {
-            log::warn!(
-                "style head {} was trained with embeddings; without an embedding network its \
-                 decisions are unreliable (use style-head-v1 with --no-embed-model)",
-                head.id
-            );
-        }
-    }
-    Ok(Models { style, beat, embed })
+    let mut roots: Vec<PathBuf> = c.root.iter().cloned().collect();
+    roots.extend(necken_model_files::install_roots());
+    crate::models::load(
+        &ModelChoice::from_profile(&c.analysis.beat_model),
+        &ModelChoice::from_profile(&c.analysis.embed_model),
+        &ModelChoice::from_profile(&c.analysis.style_model),
+        c.analysis.beat_pulse,
+        &roots,
+    )
 }
 
 /// What SIGHUP runs: re-reads the configuration and the models into the running state.

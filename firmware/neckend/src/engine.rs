@@ -10,15 +10,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use necken_analysis::meter::settle_binary_meter;
 use necken_analysis::{
     analyze_frames, attach_embeddings, AnalysisOptions, EmbedRun, FrameStream, SourceFacts,
     StageTimes,
 };
 use necken_core::artifact::{Profile, RawArtifacts};
-use necken_core::classify::{classify, Classification, DecisionSource, Tags};
-use necken_core::features::derive;
+use necken_core::classify::{Classification, DecisionSource, Tags};
 use necken_core::head::StyleHead;
+use necken_core::notation::interpret;
 use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::{
@@ -157,10 +156,12 @@ pub struct Segment {
     pub name: String,
     /// Tags (files only).
     pub tags: Tags,
-    /// The artifacts.
+    /// The raw artifacts (the tracker's bars, both binary readings).
     pub artifacts: RawArtifacts,
     /// Its classification with the current style head.
     pub classification: Classification,
+    /// Beats per bar as the decided dance is notated ([`necken_core::notation`]).
+    pub beats_per_bar: Option<u8>,
     /// Seconds since the source began at which the segment began.
     pub start_s: f64,
 }
@@ -196,8 +197,10 @@ struct OpenSegment {
 /// The engine for one source.
 pub struct Engine {
     settings: EngineSettings,
-    /// Analysis settings and models, the style head included.
+    /// Analysis settings and networks.
     options: AnalysisOptions,
+    /// Style head; `None` = styles from tags only.
+    head: Option<Arc<StyleHead>>,
     /// The streamed beat network, and the frames waiting for its output.
     net: Option<Box<dyn StreamingBeatActivation>>,
     held: VecDeque<FrameFeatures>,
@@ -248,9 +251,9 @@ impl Engine {
             stream = stream.with_mel();
             options.embedding_model = Some(model.clone());
         }
-        options.style_head = models.style;
         let mut engine = Engine {
             options,
+            head: models.style,
             net,
             held: VecDeque::with_capacity(16),
             net_out: Vec::with_capacity(16),
@@ -280,7 +283,7 @@ impl Engine {
     /// beat network and its share stay until the next source (the stream has ten seconds of
     /// history in it).
     pub fn reload(&mut self, models: Models, settings: EngineSettings) {
-        self.options.style_head = models.style;
+        self.head = models.style;
         self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
@@ -299,7 +302,7 @@ impl Engine {
 
     /// The style head, if any.
     fn head(&self) -> Option<&StyleHead> {
-        self.options.style_head.as_deref()
+        self.head.as_deref()
     }
 
     /// The tags of a file source (none for live audio).
@@ -543,8 +546,9 @@ impl Engine {
             let patches = window_patches(run.results(), from as f32 / FRAME_RATE);
             attach_embeddings(&mut artifacts, run.model().as_ref(), patches);
         }
-        let features = derive(&artifacts);
-        let c = classify(&features, &self.source_tags(), self.head());
+        let tags = self.source_tags();
+        let reading = interpret(&artifacts, &tags, self.head());
+        let (features, c) = (&reading.features, &reading.classification);
         let probabilities = if c.source == DecisionSource::Metadata {
             vec![(c.style, c.confidence)]
         } else {
@@ -573,9 +577,9 @@ impl Engine {
         let mut top = probabilities;
         top.sort_by(|a, b| b.1.total_cmp(&a.1));
         top.truncate(3);
-        // Binary bars are named by the dance's notation, as the stored track's are (the window
-        // is not re-tracked for it: its beats are not published).
-        let meter = match artifacts
+        // Binary bars are named by the published dance's notation, as the stored track's are.
+        let meter = match reading
+            .artifacts
             .rhythm
             .beats_per_bar
             .and_then(|b| style.notated_meter(b))
@@ -640,14 +644,6 @@ impl Engine {
             }
         }
         let tags = self.source_tags();
-        let artifacts = settle_binary_meter(
-            artifacts,
-            &seg.frames,
-            seg_net(&seg.frames, &seg.net),
-            &facts,
-            &tags,
-            &self.options,
-        );
         let (id, name) = match &file {
             Some((id, _)) if seg.part == 1 && self.parts == 1 => (*id, self.source.name.clone()),
             Some((id, _)) => {
@@ -666,13 +662,18 @@ impl Engine {
                 (track_id(h), format!("{}#{}", self.source.name, seg.part))
             }
         };
-        let classification = classify(&derive(&artifacts), &tags, self.head());
+        let reading = interpret(&artifacts, &tags, self.head());
+        let (classification, beats_per_bar) = (
+            reading.classification,
+            reading.artifacts.rhythm.beats_per_bar,
+        );
         emit(EngineEvent::Segment(Box::new(Segment {
             id,
             name,
             tags,
             artifacts,
             classification,
+            beats_per_bar,
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,
         })));
     }
@@ -863,18 +864,19 @@ mod tests {
     #[cfg(feature = "models")]
     #[test]
     fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/beat-tcn-v1.onnx");
-        // A pulse that does not divide the clip: the last frames need the end-of-source drain.
-        let beat = crate::models::load_beat(&path, 7).unwrap();
+        use necken_model_files::ModelChoice;
+        // A pulse that does not divide the clip: the last frames need the end-of-source drain
+        // (the built-in default networks).
+        let models = crate::models::load(
+            &ModelChoice::Default,
+            &ModelChoice::Default,
+            &ModelChoice::Off,
+            7,
+            &[],
+        )
+        .unwrap();
         let mut settings = settings();
         settings.beat_pulse = 7;
-        let embed = crate::models::load_embed(&path.with_file_name("embed-cnn-v1.onnx")).unwrap();
-        let models = Models {
-            style: None,
-            beat: Some(beat),
-            embed: Some(embed),
-        };
         let source = SourceInfo {
             name: "a.wav".into(),
             file: Some((TrackId([9; 16]), Tags::default())),

@@ -124,7 +124,7 @@ pub struct TrackPayload {
     pub decided_by: String,
     /// Tempo, beats/min.
     pub tempo_bpm: Option<f32>,
-    /// Beats per bar.
+    /// Beats per bar, as the decided dance is notated.
     pub beats_per_bar: Option<u8>,
     /// Beats found.
     pub beats: u32,
@@ -153,7 +153,7 @@ impl TrackPayload {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
             tempo_bpm: a.rhythm.tempo_bpm.map(|t| (t * 10.0).round() / 10.0),
-            beats_per_bar: a.rhythm.beats_per_bar,
+            beats_per_bar: s.beats_per_bar,
             beats: a.rhythm.beat_count,
             vocal: a
                 .vocal

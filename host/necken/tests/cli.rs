@@ -98,7 +98,7 @@ fn import_reanalyze_export_stats() {
     );
     assert!(stderr(&o).contains("imported 2 file(s), 1 failed"));
 
-    let o = necken(&store, &["reanalyze", "--json"]);
+    let o = necken(&store, &["reanalyze", "--no-model", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = stdout(&o)
         .lines()

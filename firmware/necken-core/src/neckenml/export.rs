@@ -140,6 +140,7 @@ pub fn export_json(a: &RawArtifacts, layout: Layout) -> Value {
             "beats_per_bar": a.rhythm.beats_per_bar,
             "ternary_confidence": a.rhythm.ternary_confidence,
             "beat_count": a.rhythm.beat_count,
+            "alternate_numbers": a.beats.as_ref().and_then(|b| b.alternate_numbers.clone()),
             "embedding_model": a.embedding.as_ref().map(|e| e.model.clone()),
             "embedding_segment_hop_s": a.embedding.as_ref().and_then(|e| e.segments.as_ref()).map(|s| s.hop_s),
             "vocal_segment_hop_s": a.vocal.as_ref().and_then(|v| v.segments.as_ref()).map(|s| s.hop_s),

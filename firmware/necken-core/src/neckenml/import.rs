@@ -35,6 +35,10 @@ pub fn import_json(text: &str) -> Result<RawArtifacts, ImportError> {
         Some(r) => read_beats(r, rhythm_key)?,
         None => None,
     };
+    let beats = match beats {
+        Some(b) => Some(with_alternate(b, ext)?),
+        None => None,
+    };
     let activation = match rhythm.and_then(|r| get(r, "activation_functions")) {
         Some(v) => {
             let key = format!("{rhythm_key}.activation_functions");
@@ -344,7 +348,28 @@ fn read_beats(r: &Value, section: &str) -> Result<Option<BeatTrack>, ImportError
     Ok(Some(BeatTrack {
         times,
         numbers: numbers.iter().map(|&n| n as u8).collect(),
+        alternate_numbers: None,
     }))
+}
+
+/// The other binary reading kept by necken's own export (`necken.alternate_numbers`).
+fn with_alternate(mut beats: BeatTrack, ext: Option<&Value>) -> Result<BeatTrack, ImportError> {
+    let key = "necken.alternate_numbers";
+    let Some(v) = ext.and_then(|e| get(e, "alternate_numbers")) else {
+        return Ok(beats);
+    };
+    let numbers = num_array(v, key)?;
+    if numbers.len() != beats.times.len() {
+        return Err(field(key, "one number per beat is needed"));
+    }
+    if numbers
+        .iter()
+        .any(|&n| !(1.0..=16.0).contains(&n) || n.fract() != 0.0)
+    {
+        return Err(field(key, "positions must be whole numbers from 1 to 16"));
+    }
+    beats.alternate_numbers = Some(numbers.iter().map(|&n| n as u8).collect());
+    Ok(beats)
 }
 
 fn read_provenance(p: &Value) -> Result<Provenance, ImportError> {

@@ -7,12 +7,12 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use necken_analysis::{analyze_file, AnalysisOptions};
 use necken_core::artifact::Profile;
-use necken_core::{classify, codec, features};
+use necken_core::codec;
+use necken_core::notation::interpret;
 use necken_store::{ArtifactStore, TrackId, TrackMeta};
 use serde_json::json;
 
-use super::models::ModelArgs;
-use super::reanalyze::load_head;
+use super::models::{HeadArgs, ModelArgs};
 use super::{exit_status, CliResult, Context};
 
 /// Arguments of `necken analyze`.
@@ -27,11 +27,8 @@ pub struct Args {
     /// Re-analyze files whose content is already stored.
     #[arg(long)]
     force: bool,
-    /// Style head for the summary's style column; it also settles binary bars by the dance's
-    /// notation (4/4 for schottis and marches, 2/4 for polka and engelska; the artifacts'
-    /// provenance then names it). Without it the tracker's own bar length stands.
-    #[arg(long)]
-    model: Option<PathBuf>,
+    #[command(flatten)]
+    head: HeadArgs,
     /// One JSON object per file on stdout instead of the table.
     #[arg(long)]
     json: bool,
@@ -61,21 +58,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             args.profile
         )
     })?;
-    let head = args.model.as_ref().map(load_head).transpose()?;
     let files = collect_inputs(&args.inputs)?;
     let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
-    args.models.apply(&mut options)?;
-    options.style_head = head.clone().map(std::sync::Arc::new);
-    if let Some(h) = head.as_ref().filter(|h| h.expects_embedding()) {
-        if options.embedding_model.is_none() {
-            eprintln!(
-                "warning: style head {} was trained with embeddings; without the embedding \
-                 network its decisions are unreliable (use style-head-v1)",
-                h.id
-            );
-        }
-    }
+    let head = args.models.apply(&mut options, args.head.choice())?;
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed_precise} {wide_msg}")
@@ -93,7 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             &store,
             path,
             &options,
-            head.as_ref(),
+            head.as_deref(),
             args.force,
             args.min_duration,
         );
@@ -170,8 +156,8 @@ fn analyze_one(
         seq: 0,
     };
     store.put(&meta, &codec::encode(a))?;
-    let f = features::derive(a);
-    let c = classify::classify(&f, &analysis.tags, head);
+    let reading = interpret(a, &analysis.tags, head);
+    let (f, c) = (&reading.features, &reading.classification);
     let row = Row {
         file: path.display().to_string(),
         status: "ok".into(),

@@ -160,7 +160,7 @@ fn analysis(
 ) -> CliResult<ExitCode> {
     use necken_analysis::{analyze_file, AnalysisOptions};
     let mut options = AnalysisOptions::new(Profile::Standard);
-    models.apply(&mut options)?;
+    models.apply(&mut options, necken_models::ModelChoice::Off)?;
     let mut rows = Vec::new();
     for path in files {
         let mut stages: [Vec<f64>; 9] = Default::default();
@@ -246,7 +246,7 @@ fn analysis(
 fn sizes(files: &[std::path::PathBuf], models: &super::models::ModelArgs) -> CliResult<ExitCode> {
     use necken_analysis::{analyze_file, AnalysisOptions};
     let mut options = AnalysisOptions::new(Profile::Minimal);
-    models.apply(&mut options)?;
+    models.apply(&mut options, necken_models::ModelChoice::Off)?;
     println!(
         "{:<40} {:>7} {:>6} {:>8} {:>9} {:>9} {:>11}",
         "file", "audio s", "beats", "minimal", "standard", "full", "activation"

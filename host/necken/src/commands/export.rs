@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use necken_core::notation::interpret;
 use necken_core::{codec, neckenml};
 use necken_store::{ArtifactStore, TrackMeta};
 
@@ -32,6 +33,10 @@ pub struct Args {
     /// 0.3.1 reads) or `legacy` (`madmom.*`, NeckenML's documentation).
     #[arg(long, value_enum, default_value = "current")]
     layout: JsonLayout,
+    /// The head that names the bars of `beats` files by the dance's notation (seed JSON keeps
+    /// the tracker's reading, with the other binary reading in `necken.alternate_numbers`).
+    #[command(flatten)]
+    head: super::models::HeadArgs,
 }
 
 /// `--layout`.
@@ -46,6 +51,10 @@ pub enum JsonLayout {
 /// Writes one file per stored track; a track that cannot be exported is reported and skipped.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let store = ctx.open_existing_store()?;
+    let head = match args.format {
+        Format::Beats => args.head.load()?,
+        Format::SeedJson => None,
+    };
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let mut used = HashSet::new();
     let (mut written, mut failed) = (0usize, 0usize);
@@ -65,16 +74,18 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
                         serde_json::to_string_pretty(&v).expect("json"),
                     ))
                 }
-                Format::Beats => match &a.beats {
-                    Some(b) => {
-                        let mut text = String::new();
-                        for (t, n) in b.times.iter().zip(&b.numbers) {
-                            writeln!(text, "{t:.3}\t{n}").expect("string write");
+                Format::Beats => {
+                    match &interpret(&a, &rec.meta.tags, head.as_ref()).artifacts.beats {
+                        Some(b) => {
+                            let mut text = String::new();
+                            for (t, n) in b.times.iter().zip(&b.numbers) {
+                                writeln!(text, "{t:.3}\t{n}").expect("string write");
+                            }
+                            Ok((format!("{name}.beats"), text))
                         }
-                        Ok((format!("{name}.beats"), text))
+                        None => Err(format!("no beats stored (profile {})", a.profile.name())),
                     }
-                    None => Err(format!("no beats stored (profile {})", a.profile.name())),
-                },
+                }
             });
         match result.and_then(|(file, text)| write(&args.out.join(file), &text)) {
             Ok(()) => written += 1,

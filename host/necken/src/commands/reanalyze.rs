@@ -1,11 +1,9 @@
 //! `necken reanalyze`: derived features and styles of every stored track, from artifacts only.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use necken_core::head::StyleHead;
 use necken_store::{ArtifactStore, StoreError, TrackRecord};
 
 use super::{exit_status, report_track_error, CliResult, Context};
@@ -14,9 +12,8 @@ use crate::output::track_json;
 /// Arguments of `necken reanalyze`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Style head file (`.nkhead`); without it only tag keywords can decide a style.
-    #[arg(long)]
-    model: Option<PathBuf>,
+    #[command(flatten)]
+    head: super::models::HeadArgs,
     /// One JSON object per line per track.
     #[arg(long)]
     json: bool,
@@ -34,12 +31,6 @@ pub enum FeatureSet {
     Necken,
     /// NeckenML's `compute_derived_features`.
     Neckenml,
-}
-
-/// Loads a style head, naming the file in any error.
-pub fn load_head(path: &PathBuf) -> CliResult<StyleHead> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
 /// Writes one line per stored track made by `line`; a track `line` fails on is reported and
@@ -68,7 +59,7 @@ fn each_track_line(
 
 /// Re-classifies every track; a record that does not decode is reported and skipped.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let head = args.model.as_ref().map(load_head).transpose()?;
+    let head = args.head.load()?;
     let store = ctx.open_existing_store()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

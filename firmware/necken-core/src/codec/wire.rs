@@ -1,86 +1,66 @@
-//! The compact on-disk record: a varint schema version followed by the postcard-encoded
-//! payload of that version.
-//!
-//! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
-//! residuals ([`crate::timecode`]); the mean embedding is f16 (derived features need relative
-//! precision); per-segment vectors and activations are 8-bit, the envelope 6-bit, with a
-//! per-vector scale (beat energies as 10-bit RMS amplitudes); beat numbers are stored only
-//! where they break the bar cycle.
+//! The payload layouts of schemas 1 and 2: one generic record whose mean-embedding code and
+//! alternate beat numbering are type parameters, so that schema 1 stays readable (its
+//! alternate is `()`, which postcard writes as nothing) without a second copy of the layout.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::CodecError;
 use crate::artifact::*;
-use crate::migrate;
-use crate::quant::{HalfVec, I8Vec, PackedUVec, U8Vec};
+use crate::quant::{AffineU8Vec, HalfVec, I8Vec, PackedUVec, U8Vec};
 use crate::timecode::CodedTimes;
 
-/// Errors from decoding a record.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum CodecError {
-    /// The bytes are not a valid record.
-    #[error("corrupt artifact record: {0}")]
-    Invalid(&'static str),
-    /// Postcard could not decode the payload.
-    #[error("corrupt artifact record: {0}")]
-    Postcard(String),
-    /// The record was written by a newer necken.
-    #[error("artifact record has schema version {found}, newer than the {supported} this necken reads; upgrade necken")]
-    NewerVersion {
-        /// Version in the record.
-        found: u32,
-        /// Newest version this build reads.
-        supported: u32,
-    },
-    /// No migration path exists from the record's version.
-    #[error("artifact record has schema version {0}, for which no migration exists")]
-    NoMigration(u32),
+/// How a layout stores the mean embedding.
+pub(super) trait MeanCode: Serialize + DeserializeOwned {
+    fn encode(values: &[f32]) -> Self;
+    fn decode(&self) -> Result<Vec<f32>, CodecError>;
 }
 
-impl From<postcard::Error> for CodecError {
-    fn from(e: postcard::Error) -> Self {
-        CodecError::Postcard(e.to_string())
+impl MeanCode for HalfVec {
+    fn encode(values: &[f32]) -> Self {
+        HalfVec::encode(values)
+    }
+    fn decode(&self) -> Result<Vec<f32>, CodecError> {
+        HalfVec::decode(self)
     }
 }
 
-/// Encodes artifacts as a current-version record.
-pub fn encode(artifacts: &RawArtifacts) -> Vec<u8> {
-    let mut out = postcard::to_stdvec(&SCHEMA_VERSION).expect("a u32 always encodes");
-    let wire = WireV1::from_artifacts(artifacts);
-    out.extend(postcard::to_stdvec(&wire).expect("the wire types always encode"));
-    out
-}
-
-/// Reads the schema version of a record without decoding the payload.
-pub fn record_version(bytes: &[u8]) -> Result<u32, CodecError> {
-    let (version, _) = postcard::take_from_bytes::<u32>(bytes)?;
-    Ok(version)
-}
-
-/// Decodes a record of any known version, migrating older versions on the fly.
-pub fn decode(bytes: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (version, payload) = postcard::take_from_bytes::<u32>(bytes)?;
-    if version > SCHEMA_VERSION {
-        return Err(CodecError::NewerVersion {
-            found: version,
-            supported: SCHEMA_VERSION,
-        });
+impl MeanCode for AffineU8Vec {
+    fn encode(values: &[f32]) -> Self {
+        AffineU8Vec::encode(values)
     }
-    let payload = migrate::upgrade_payload(version, payload)?;
-    decode_current_payload(&payload)
-}
-
-pub(crate) fn decode_current_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (wire, rest) = postcard::take_from_bytes::<WireV1>(payload)?;
-    if !rest.is_empty() {
-        return Err(CodecError::Invalid("trailing bytes after the record"));
+    fn decode(&self) -> Result<Vec<f32>, CodecError> {
+        AffineU8Vec::decode(self)
     }
-    wire.into_artifacts()
 }
 
-/// Encodes a current-version payload (without the version prefix).
-pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
-    postcard::to_stdvec(&WireV1::from_artifacts(artifacts)).expect("the wire types always encode")
+/// How a layout stores the other binary reading's beat numbers.
+pub(super) trait AlternateCode: Serialize + DeserializeOwned {
+    fn encode(numbers: Option<&[u8]>, cycle: u8) -> Self;
+    fn decode(&self, count: usize) -> Result<Option<Vec<u8>>, CodecError>;
 }
+
+/// Schema 1 had no alternate reading.
+impl AlternateCode for () {
+    fn encode(_: Option<&[u8]>, _: u8) -> Self {}
+    fn decode(&self, _: usize) -> Result<Option<Vec<u8>>, CodecError> {
+        Ok(None)
+    }
+}
+
+impl AlternateCode for Option<WireNumbers> {
+    fn encode(numbers: Option<&[u8]>, cycle: u8) -> Self {
+        numbers.map(|n| WireNumbers::encode(n, cycle))
+    }
+    fn decode(&self, count: usize) -> Result<Option<Vec<u8>>, CodecError> {
+        self.as_ref().map(|w| w.decode(count)).transpose()
+    }
+}
+
+/// Schema 1: f16 mean embedding, no alternate reading.
+pub(super) type WireV1 = Wire<HalfVec, ()>;
+/// Schema 2: 8-bit mean embedding, the other binary reading's numbers.
+pub(super) type WireV2 = Wire<AffineU8Vec, Option<WireNumbers>>;
 
 /// Code width of the beat amplitudes.
 const BEAT_AMPLITUDE_BITS: u8 = 10;
@@ -88,15 +68,16 @@ const BEAT_AMPLITUDE_BITS: u8 = 10;
 const ENVELOPE_BITS: u8 = 6;
 
 #[derive(Serialize, Deserialize)]
-struct WireV1 {
+#[serde(bound = "M: MeanCode, A: AlternateCode")]
+pub(super) struct Wire<M, A> {
     profile: u8,
     tempo_bpm: Option<f32>,
     beats_per_bar: Option<u8>,
     ternary_confidence: Option<f32>,
     beat_count: u32,
-    beats: Option<WireBeats>,
+    beats: Option<WireBeats<A>>,
     activation: Option<WireActivation>,
-    embedding: Option<WireEmbedding>,
+    embedding: Option<WireEmbedding<M>>,
     vocal: Option<WireVocal>,
     audio_stats: Option<WireStats>,
     onsets: Option<WireTimes>,
@@ -124,9 +105,10 @@ impl WireTimes {
     }
 }
 
+/// A beat numbering: the first number and the bar length it cycles through; only the beats
+/// that break the cycle are stored.
 #[derive(Serialize, Deserialize)]
-struct WireBeats {
-    times: WireTimes,
+pub(super) struct WireNumbers {
     /// Number of the first beat.
     first_number: u8,
     /// Bar length the numbering cycles through.
@@ -135,39 +117,33 @@ struct WireBeats {
     exceptions: Vec<(u32, u8)>,
 }
 
-impl WireBeats {
-    fn encode(beats: &BeatTrack, beats_per_bar: Option<u8>) -> WireBeats {
-        let cycle = beats_per_bar
-            .or_else(|| beats.numbers.iter().copied().max())
-            .unwrap_or(1)
-            .max(1);
-        let period = cycle;
+impl WireNumbers {
+    fn encode(numbers: &[u8], cycle: u8) -> WireNumbers {
+        let cycle = cycle.max(1);
         let mut exceptions = Vec::new();
         let mut last_exception = 0usize;
-        let mut expected = beats.numbers.first().copied().unwrap_or(1);
-        for (i, &n) in beats.numbers.iter().enumerate() {
+        let mut expected = numbers.first().copied().unwrap_or(1);
+        for (i, &n) in numbers.iter().enumerate() {
             if n != expected {
                 exceptions.push(((i - last_exception) as u32, n));
                 last_exception = i;
             }
             expected = next_in_cycle(n, cycle);
         }
-        WireBeats {
-            times: WireTimes::encode(&beats.times, period),
-            first_number: beats.numbers.first().copied().unwrap_or(1),
+        WireNumbers {
+            first_number: numbers.first().copied().unwrap_or(1),
             cycle,
             exceptions,
         }
     }
 
-    fn decode(&self) -> Result<BeatTrack, CodecError> {
-        let times = self.times.decode()?;
-        let mut numbers = Vec::with_capacity(times.len());
-        let mut exceptions = self.exceptions.iter().peekable();
+    fn decode(&self, count: usize) -> Result<Vec<u8>, CodecError> {
+        let mut numbers = Vec::with_capacity(count);
+        let mut exceptions = self.exceptions.iter();
         let mut next_exception_at = exceptions.next().map(|&(gap, n)| (gap as usize, n));
         let mut last_exception = 0usize;
         let mut expected = self.first_number;
-        for i in 0..times.len() {
+        for i in 0..count {
             let mut n = expected;
             if let Some((gap, value)) = next_exception_at {
                 if i == last_exception + gap {
@@ -184,7 +160,41 @@ impl WireBeats {
                 "beat-number exceptions beyond the last beat",
             ));
         }
-        Ok(BeatTrack { times, numbers })
+        Ok(numbers)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "A: AlternateCode")]
+struct WireBeats<A> {
+    times: WireTimes,
+    numbers: WireNumbers,
+    alternate: A,
+}
+
+impl<A: AlternateCode> WireBeats<A> {
+    fn encode(beats: &BeatTrack, beats_per_bar: Option<u8>) -> WireBeats<A> {
+        let cycle = beats_per_bar
+            .or_else(|| beats.numbers.iter().copied().max())
+            .unwrap_or(1)
+            .max(1);
+        let alternate_cycle = crate::notation::other_binary_meter(cycle).unwrap_or(cycle);
+        WireBeats {
+            times: WireTimes::encode(&beats.times, cycle),
+            numbers: WireNumbers::encode(&beats.numbers, cycle),
+            alternate: A::encode(beats.alternate_numbers.as_deref(), alternate_cycle),
+        }
+    }
+
+    fn decode(&self) -> Result<BeatTrack, CodecError> {
+        let times = self.times.decode()?;
+        let numbers = self.numbers.decode(times.len())?;
+        let alternate_numbers = self.alternate.decode(times.len())?;
+        Ok(BeatTrack {
+            times,
+            numbers,
+            alternate_numbers,
+        })
     }
 }
 
@@ -197,16 +207,17 @@ fn next_in_cycle(n: u8, cycle: u8) -> u8 {
 }
 
 #[derive(Serialize, Deserialize)]
-struct WireActivation {
-    frame_rate_hz: f32,
-    beat: U8Vec,
-    downbeat: U8Vec,
+pub(super) struct WireActivation {
+    pub(super) frame_rate_hz: f32,
+    pub(super) beat: U8Vec,
+    pub(super) downbeat: U8Vec,
 }
 
 #[derive(Serialize, Deserialize)]
-struct WireEmbedding {
+#[serde(bound = "M: MeanCode")]
+struct WireEmbedding<M> {
     model: String,
-    mean: HalfVec,
+    mean: M,
     segments: Option<(f32, Vec<I8Vec>)>,
 }
 
@@ -271,9 +282,9 @@ fn profile_from_code(c: u8) -> Result<Profile, CodecError> {
     }
 }
 
-impl WireV1 {
-    fn from_artifacts(a: &RawArtifacts) -> WireV1 {
-        WireV1 {
+impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
+    pub(super) fn from_artifacts(a: &RawArtifacts) -> Self {
+        Wire {
             profile: profile_code(a.profile),
             tempo_bpm: a.rhythm.tempo_bpm,
             beats_per_bar: a.rhythm.beats_per_bar,
@@ -290,7 +301,7 @@ impl WireV1 {
             }),
             embedding: a.embedding.as_ref().map(|e| WireEmbedding {
                 model: e.model.clone(),
-                mean: HalfVec::encode(&e.mean),
+                mean: M::encode(&e.mean),
                 segments: e
                     .segments
                     .as_ref()
@@ -347,7 +358,7 @@ impl WireV1 {
         }
     }
 
-    fn into_artifacts(self) -> Result<RawArtifacts, CodecError> {
+    pub(super) fn into_artifacts(self) -> Result<RawArtifacts, CodecError> {
         let beats = self.beats.as_ref().map(WireBeats::decode).transpose()?;
         let activation = match self.activation {
             Some(act) => {
@@ -477,32 +488,4 @@ impl WireV1 {
             },
         })
     }
-}
-
-/// Sizes in bytes of the parts of an encoded record, for reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct PartSizes {
-    /// The whole record.
-    pub total: usize,
-    /// The activation function alone (0 when absent).
-    pub activation: usize,
-}
-
-/// Measures the encoded size of a record and of its activation function.
-pub fn part_sizes(a: &RawArtifacts) -> PartSizes {
-    let total = encode(a).len();
-    let activation = a
-        .activation
-        .as_ref()
-        .map(|act| {
-            postcard::to_stdvec(&WireActivation {
-                frame_rate_hz: act.frame_rate_hz,
-                beat: U8Vec::encode_unit(&act.beat),
-                downbeat: U8Vec::encode_unit(&act.downbeat),
-            })
-            .map(|v| v.len())
-            .unwrap_or(0)
-        })
-        .unwrap_or(0);
-    PartSizes { total, activation }
 }
