@@ -46,6 +46,12 @@ impl ModelSet {
     /// file names fall back to the built-in copies. Errors name the file and the flag that
     /// goes without it. Warns when the head was trained with embeddings and runs without them.
     pub fn load(choices: &ModelChoices, roots: &[PathBuf]) -> Result<ModelSet, String> {
+        // The head first: it is what a profile changes most, and what a reload's error
+        // should name.
+        let head = match choices.head.resolve(STYLE_HEAD, roots) {
+            Some(file) => Some(Arc::new(load_head(&file)?)),
+            None => None,
+        };
         let beat = match choices.beat.resolve(BEAT_NET, roots) {
             Some(file) => Some(Arc::new(BeatNet::open(&file).map_err(|e| {
                 format!("{e} (name another with --beat-model, or --no-beat-model for DSP activations only)")
@@ -56,10 +62,6 @@ impl ModelSet {
             Some(file) => Some(Arc::new(EmbedNet::open(&file).map_err(|e| {
                 format!("{e} (name another with --embed-model, or --no-embed-model to go without)")
             })?)),
-            None => None,
-        };
-        let head = match choices.head.resolve(STYLE_HEAD, roots) {
-            Some(file) => Some(Arc::new(load_head(&file)?)),
             None => None,
         };
         if let (Some(h), None) = (&head, &embed) {

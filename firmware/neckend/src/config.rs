@@ -441,12 +441,22 @@ mod tests {
             if path.extension().is_some_and(|e| e == "toml") {
                 let c = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
                 assert!(!c.name.is_empty(), "{} has no name", path.display());
-                assert!(
-                    c.analysis.style_model.exists(),
-                    "{}: style model {} missing",
-                    path.display(),
-                    c.analysis.style_model.display()
-                );
+                // Every model the profile names is found in its install root.
+                let root = c.root.clone().expect("a loaded profile knows its root");
+                for m in [
+                    &c.analysis.style_model,
+                    &c.analysis.beat_model,
+                    &c.analysis.embed_model,
+                ] {
+                    let found = necken_model_files::locate(m, std::slice::from_ref(&root));
+                    assert!(
+                        matches!(found, necken_model_files::ModelFile::Path(ref p) if p.exists()),
+                        "{}: model {} not in {}",
+                        path.display(),
+                        m.display(),
+                        root.display()
+                    );
+                }
                 n += 1;
             }
         }

@@ -428,7 +428,10 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 *settings = EngineSettings::from_config(&c);
                 *models = h;
                 *config = c;
-                log::info!("SIGHUP: configuration and models reloaded (a new beat network takes over at the next source)");
+                log::info!(
+                    "SIGHUP: configuration and models reloaded (new networks take over at the \
+                     next file; live, at once)"
+                );
             }
             Err(e) => log::error!("SIGHUP: reload failed, keeping the running configuration: {e}"),
         }
@@ -570,13 +573,14 @@ fn run_live(
         started: Instant::now(),
         speed: Some(1.0),
     };
+    let source = SourceInfo {
+        name: format!("live:{}", capture.device_name),
+        file: None,
+    };
     let mut engine = Engine::new(
         settings.clone(),
         models.clone(),
-        SourceInfo {
-            name: format!("live:{}", capture.device_name),
-            file: None,
-        },
+        source.clone(),
         capture.sample_rate,
         1,
     )?;
@@ -585,8 +589,23 @@ fn run_live(
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         if reload.swap(false, Ordering::Relaxed) {
+            let before = models.clone();
             do_reload(&mut config, models, settings);
-            engine.reload(models.clone(), settings.clone());
+            if models.same_networks(&before) {
+                engine.reload(models.clone(), settings.clone());
+            } else {
+                // The stream's state belongs to the old networks: the open segment is stored
+                // with them, and a new engine runs the new ones from here on.
+                let fresh = Engine::new(
+                    settings.clone(),
+                    models.clone(),
+                    source.clone(),
+                    capture.sample_rate,
+                    1,
+                )?;
+                std::mem::replace(&mut engine, fresh).finish(&mut |e| out.handle(e, &clock));
+                log::info!("SIGHUP: the new networks run from now on");
+            }
         }
         let available = capture.consumer.slots();
         if available < buffer.len() {
@@ -651,9 +670,36 @@ mod tests {
     use super::*;
     use clap::Parser;
 
+    /// A profile that sets `key = ""` in `[analysis]`.
+    fn profile_without(key: &str) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("board.toml");
+        std::fs::write(&p, format!("[analysis]\n{key} = \"\"\n")).unwrap();
+        let p = p.display().to_string();
+        (dir, p)
+    }
+
+    #[test]
+    fn without_a_profile_or_flags_the_default_models_are_chosen() {
+        let c = Args::parse_from(["neckend", "--no-mqtt"]).config().unwrap();
+        assert!(c
+            .analysis
+            .beat_model
+            .ends_with(necken_model_files::BEAT_NET));
+        assert!(c
+            .analysis
+            .embed_model
+            .ends_with(necken_model_files::EMBED_NET));
+        assert!(c
+            .analysis
+            .style_model
+            .ends_with(necken_model_files::STYLE_HEAD));
+    }
+
     #[test]
     fn running_without_a_beat_network_must_be_asked_for() {
-        let args = Args::parse_from(["neckend", "--no-model", "--no-mqtt"]);
+        let (_dir, profile) = profile_without("beat_model");
+        let args = Args::parse_from(["neckend", "--config", &profile, "--no-mqtt"]);
         let e = args.config().unwrap_err();
         assert!(
             e.contains("no beat model") && e.contains("--no-beat-model"),
@@ -676,7 +722,8 @@ mod tests {
 
     #[test]
     fn running_without_an_embedding_network_must_be_asked_for() {
-        let args = Args::parse_from(["neckend", "--no-model", "--no-beat-model"]);
+        let (_dir, profile) = profile_without("embed_model");
+        let args = Args::parse_from(["neckend", "--config", &profile, "--no-beat-model"]);
         let e = args.config().unwrap_err();
         assert!(
             e.contains("no embedding model") && e.contains("--no-embed-model"),

@@ -81,6 +81,23 @@ pub struct Models {
     pub embed: Option<Arc<dyn EmbeddingModel>>,
 }
 
+impl Models {
+    /// Whether `other` runs the same beat and embedding networks (same ids and checksums).
+    pub fn same_networks(&self, other: &Models) -> bool {
+        let beat = |m: &Models| {
+            m.beat
+                .as_ref()
+                .map(|n| (n.id().to_string(), n.sha256_prefix()))
+        };
+        let embed = |m: &Models| {
+            m.embed
+                .as_ref()
+                .map(|n| (n.id().to_string(), n.sha256_prefix()))
+        };
+        beat(self) == beat(other) && embed(self) == embed(other)
+    }
+}
+
 impl EngineSettings {
     /// Settings from a validated configuration.
     pub fn from_config(c: &Config) -> EngineSettings {
