@@ -7,7 +7,7 @@ use necken_rhythm::learned::{BeatActivationModel, StreamingBeatActivation};
 use tract_onnx::prelude::*;
 use tract_pulse::internal::{PulsedModel, PulsedModelExt};
 
-use crate::{checked, ModelError, ModelFile};
+use crate::{checked, Checked, ModelError, ModelFile};
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
@@ -33,7 +33,11 @@ impl BeatNet {
 
     /// Loads and checks the model from a file or the built-in copy.
     pub fn open(file: &ModelFile) -> Result<BeatNet, ModelError> {
-        let (bytes, id, sha256_prefix) = checked(file)?;
+        let Checked {
+            bytes,
+            id,
+            sha256_prefix,
+        } = checked(file)?;
         let path = file.display_path();
         let path = path.as_path();
         let invalid = |e: TractError| ModelError::Invalid {

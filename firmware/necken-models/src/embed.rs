@@ -8,7 +8,7 @@ use necken_rhythm::learned::{EmbeddingModel, PatchEmbeddings};
 use necken_rhythm::mel::{MEL_BANDS, PATCH_FRAMES};
 use tract_onnx::prelude::*;
 
-use crate::{checked, ModelError, ModelFile};
+use crate::{checked, Checked, ModelError, ModelFile};
 
 /// The embedding network (`models/embed-cnn-v1.onnx`), trained by
 /// `scripts/models/train_embed_net.py`.
@@ -29,7 +29,11 @@ impl EmbedNet {
 
     /// Loads and checks the model from a file or the built-in copy.
     pub fn open(file: &ModelFile) -> Result<EmbedNet, ModelError> {
-        let (bytes, id, sha256_prefix) = checked(file)?;
+        let Checked {
+            bytes,
+            id,
+            sha256_prefix,
+        } = checked(file)?;
         let path = file.display_path();
         let path = path.as_path();
         let invalid = |problem: String| ModelError::Invalid {

@@ -47,11 +47,20 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
 
 /// A model's checked bytes, its id (the file stem) and the first 8 bytes of its SHA-256, as
 /// artifacts record it.
-pub(crate) fn checked(
-    file: &ModelFile,
-) -> Result<(Cow<'static, [u8]>, String, [u8; 8]), ModelError> {
+pub(crate) struct Checked {
+    pub(crate) bytes: Cow<'static, [u8]>,
+    pub(crate) id: String,
+    pub(crate) sha256_prefix: [u8; 8],
+}
+
+/// Reads and checks a model file (or the built-in copy).
+pub(crate) fn checked(file: &ModelFile) -> Result<Checked, ModelError> {
     let (bytes, digest) = file.read()?;
-    let mut prefix = [0u8; 8];
-    prefix.copy_from_slice(&digest[..8]);
-    Ok((bytes, file.id(), prefix))
+    let mut sha256_prefix = [0u8; 8];
+    sha256_prefix.copy_from_slice(&digest[..8]);
+    Ok(Checked {
+        bytes,
+        id: file.id(),
+        sha256_prefix,
+    })
 }

@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use necken_core::artifact::Profile;
+use necken_rhythm::FRAME_RATE;
 use serde::Deserialize;
+
+use crate::engine::{system_clock, EngineSettings};
 
 /// A whole board profile.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -426,6 +430,30 @@ fn sanitize_id(s: &str) -> String {
             }
         })
         .collect()
+}
+
+impl Config {
+    /// The engine's settings from a validated configuration, with the system clock.
+    pub fn engine_settings(&self) -> EngineSettings {
+        let c = self;
+        let frames = |s: f32| (s * FRAME_RATE).round() as usize;
+        EngineSettings {
+            window_frames: frames(c.analysis.window_s),
+            classify_every_frames: frames(c.analysis.classify_every_s).max(1),
+            music_dbfs: c.segments.music_dbfs,
+            silence_hold_s: c.segments.silence_hold_s,
+            min_segment_frames: frames(c.segments.min_s),
+            min_file_frames: frames(c.segments.min_file_s),
+            max_segment_frames: frames(c.segments.max_s),
+            profile: Profile::from_name(&c.store.profile).unwrap_or(Profile::Standard),
+            confirm_windows: c.analysis.confirm_windows,
+            switch_margin: c.analysis.switch_margin,
+            net_share: c.analysis.beat_share,
+            beat_pulse: c.analysis.beat_pulse,
+            beat_lead_frames: (c.analysis.beat_lead_ms / 1000.0 * FRAME_RATE).round() as usize,
+            clock: system_clock,
+        }
+    }
 }
 
 #[cfg(test)]

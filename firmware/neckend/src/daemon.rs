@@ -412,7 +412,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         Pacing::Fast
     };
-    let mut settings = EngineSettings::from_config(&config);
+    let mut settings = config.engine_settings();
     let mut failed = 0usize;
 
     let mut do_reload = |config: &mut Config,
@@ -425,7 +425,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                         "SIGHUP: [mqtt], [audio] and [store] changes take effect after a restart"
                     );
                 }
-                *settings = EngineSettings::from_config(&c);
+                *settings = c.engine_settings();
                 *models = h;
                 *config = c;
                 log::info!(

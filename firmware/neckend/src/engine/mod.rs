@@ -1,0 +1,340 @@
+//! The analysis engine: audio chunks in, events out. It runs the streaming beat tracker frame
+//! by frame, detects music and silence, classifies a rolling window every few seconds (the same
+//! offline analysis and style head as `necken analyze`, on the last `window_s` of frames), and
+//! cuts the stream into segments whose full artifacts it computes when they close.
+//!
+//! No I/O here: the daemon feeds audio from a capture ring or a decoder, and stores and
+//! publishes what comes out.
+
+mod segment;
+mod types;
+mod window;
+
+pub use types::*;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use necken_analysis::{AnalysisOptions, FrameStream};
+use necken_core::classify::Tags;
+use necken_core::head::StyleHead;
+use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::learned::StreamingBeatActivation;
+use necken_rhythm::streaming::StreamingTracker;
+use necken_rhythm::tracker::TrackerConfig;
+use necken_rhythm::FRAME_RATE;
+
+use crate::music::{MusicChange, MusicDetector};
+use crate::smoother::StyleSmoother;
+use segment::OpenSegment;
+
+/// The engine for one source.
+pub struct Engine {
+    settings: EngineSettings,
+    /// Analysis settings and networks.
+    options: AnalysisOptions,
+    /// Style head; `None` = styles from tags only.
+    head: Option<Arc<StyleHead>>,
+    /// The streamed beat network, and the frames waiting for its output.
+    net: Option<Box<dyn StreamingBeatActivation>>,
+    held: VecDeque<FrameFeatures>,
+    net_out: Vec<[f32; 2]>,
+    source: SourceInfo,
+    stream: FrameStream,
+    tracker: StreamingTracker,
+    music: MusicDetector,
+    smoother: StyleSmoother,
+    scratch: Vec<FrameFeatures>,
+    frame: u64,
+    since_classify: usize,
+    bar: u32,
+    segment: Option<OpenSegment>,
+    parts: u32,
+    style_since: u64,
+    last_tempo: Option<f64>,
+}
+
+impl Engine {
+    /// An engine for a source of `channels` interleaved channels at `sample_rate`.
+    pub fn new(
+        settings: EngineSettings,
+        models: Models,
+        source: SourceInfo,
+        sample_rate: u32,
+        channels: usize,
+    ) -> Result<Engine, String> {
+        let mut stream = FrameStream::live(sample_rate, channels)?;
+        let mut options = AnalysisOptions::new(settings.profile);
+        options.net_share = settings.net_share;
+        let net = match &models.beat {
+            Some(model) => {
+                stream = stream.with_bands();
+                options.beat_model = Some(model.clone());
+                Some(model.stream(settings.beat_pulse)?)
+            }
+            None => None,
+        };
+        if let Some(model) = &models.embed {
+            stream = stream.with_mel();
+            options.embedding_model = Some(model.clone());
+        }
+        let mut engine = Engine {
+            options,
+            head: models.style,
+            net,
+            held: VecDeque::with_capacity(16),
+            net_out: Vec::with_capacity(16),
+            music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
+            smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
+            tracker: StreamingTracker::new(TrackerConfig::default())
+                .with_lead(settings.beat_lead_frames),
+            scratch: Vec::with_capacity(64),
+            settings,
+            source,
+            stream,
+            frame: 0,
+            since_classify: 0,
+            bar: 0,
+            segment: None,
+            parts: 0,
+            style_since: 0,
+            last_tempo: None,
+        };
+        if engine.source.file.is_some() {
+            engine.open_segment();
+        }
+        Ok(engine)
+    }
+
+    /// Replaces the style head (SIGHUP) and the settings that can change while running. The
+    /// beat network and its share stay until the next source (the stream has ten seconds of
+    /// history in it).
+    pub fn reload(&mut self, models: Models, settings: EngineSettings) {
+        self.head = models.style;
+        self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
+        self.settings.window_frames = settings.window_frames;
+        self.settings.classify_every_frames = settings.classify_every_frames;
+        self.settings.min_segment_frames = settings.min_segment_frames;
+        self.settings.min_file_frames = settings.min_file_frames;
+        self.settings.max_segment_frames = settings.max_segment_frames;
+    }
+
+    /// Sets the tags of a file source (the decoder reports them at the end); the stored
+    /// track's keyword classification uses them.
+    pub fn set_tags(&mut self, tags: Tags) {
+        if let Some((_, t)) = &mut self.source.file {
+            *t = tags;
+        }
+    }
+
+    /// The style head, if any.
+    fn head(&self) -> Option<&StyleHead> {
+        self.head.as_deref()
+    }
+
+    /// The tags of a file source (none for live audio).
+    fn source_tags(&self) -> Tags {
+        self.source
+            .file
+            .as_ref()
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+
+    /// Seconds of audio consumed.
+    pub fn time_s(&self) -> f64 {
+        self.frame as f64 / FRAME_RATE as f64
+    }
+
+    /// Feeds interleaved samples.
+    pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(EngineEvent)) {
+        let scratch = &mut self.scratch;
+        self.stream.push(interleaved, &mut |f| scratch.push(f));
+        self.process_scratch(emit);
+        self.drain_mel();
+    }
+
+    /// Mel frames go to the open segment's embedding run (between segments they are dropped).
+    fn drain_mel(&mut self) {
+        match self.segment.as_mut().and_then(|s| s.embed.as_mut()) {
+            Some(run) => self.stream.drain_mel(&mut |f| run.push(f)),
+            None => self.stream.drain_mel(&mut |_| {}),
+        }
+    }
+
+    /// The source ended: flushes the last frames and closes the segment.
+    pub fn finish(mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let scratch = &mut self.scratch;
+        self.stream.finish(&mut |f| scratch.push(f));
+        self.process_scratch(emit);
+        self.drain_mel();
+        self.drain_net(emit);
+        self.flush_held(emit);
+        self.end_of_source(emit);
+        self.close_segment(emit);
+    }
+
+    /// The source stopped before its end and its audio is not to be stored (a file cut short
+    /// by a stop): says that the music and the style are over, stores nothing.
+    pub fn abandon(mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        self.end_of_source(emit);
+        self.segment = None;
+    }
+
+    /// The source is over: the music stops, and a retained style must not go on saying that
+    /// music plays.
+    fn end_of_source(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        if self.music.playing() {
+            emit(EngineEvent::Music {
+                playing: false,
+                time_s: self.time_s(),
+            });
+        }
+        self.withdraw_style(emit);
+    }
+
+    /// Publishes `style: null` if a style is published, and forgets it.
+    fn withdraw_style(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        if self.smoother.published().is_none() {
+            return;
+        }
+        self.smoother.reset();
+        self.last_tempo = None;
+        emit(EngineEvent::Style(StyleInfo {
+            style: None,
+            confidence: 0.0,
+            tempo_bpm: None,
+            meter: None,
+            since: (self.settings.clock)(),
+            top: Vec::new(),
+            time_s: self.time_s(),
+        }));
+    }
+
+    fn process_scratch(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let mut frames = std::mem::take(&mut self.scratch);
+        for f in frames.drain(..) {
+            self.route_frame(f, emit);
+        }
+        self.scratch = frames;
+    }
+
+    /// Without a network a frame goes straight on; with one it waits (at most the network's
+    /// pulse) for its probabilities.
+    fn route_frame(&mut self, mut f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(net) = &mut self.net else {
+            return self.process_frame(f, None, emit);
+        };
+        // The bands only feed the network; segments keep frames without them (70 floats each).
+        let bands = f.bands.take();
+        let mut out = std::mem::take(&mut self.net_out);
+        let failed = match bands.as_deref().map(|b| net.push(b, &mut out)) {
+            Some(Ok(())) => None,
+            Some(Err(e)) => Some(e),
+            None => Some("the front end gave a frame without bands".to_string()),
+        };
+        self.held.push_back(f);
+        self.release_held(out, emit);
+        if let Some(e) = failed {
+            log::error!(
+                "{}: beat network failed, DSP activations only from here on: {e}",
+                self.source.name
+            );
+            self.net = None;
+            self.flush_held(emit);
+        }
+    }
+
+    /// Sends on the held frames whose probabilities are in `out`, oldest first.
+    fn release_held(&mut self, mut out: Vec<[f32; 2]>, emit: &mut dyn FnMut(EngineEvent)) {
+        for a in out.drain(..) {
+            if let Some(f) = self.held.pop_front() {
+                self.process_frame(f, Some(a), emit);
+            }
+        }
+        self.net_out = out;
+    }
+
+    /// At the end of the source, gets the network's output for the frames it still holds.
+    fn drain_net(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(net) = &mut self.net else { return };
+        let mut out = std::mem::take(&mut self.net_out);
+        if let Err(e) = net.finish(&mut out) {
+            log::error!("{}: beat network failed at the end: {e}", self.source.name);
+        }
+        self.release_held(out, emit);
+    }
+
+    /// Frames still waiting for the network (the end of the source) go on without it.
+    fn flush_held(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        while let Some(f) = self.held.pop_front() {
+            self.process_frame(f, None, emit);
+        }
+    }
+
+    fn process_frame(
+        &mut self,
+        f: FrameFeatures,
+        net: Option<[f32; 2]>,
+        emit: &mut dyn FnMut(EngineEvent),
+    ) {
+        let beat = match net {
+            Some(a) => self.tracker.push_mixed(&f, a, self.settings.net_share),
+            None => self.tracker.push(&f),
+        };
+        match self.music.push(f.energy) {
+            Some(MusicChange::Started) => {
+                emit(EngineEvent::Music {
+                    playing: true,
+                    time_s: self.time_s(),
+                });
+                if self.segment.is_none() {
+                    self.open_segment();
+                }
+            }
+            Some(MusicChange::Stopped) => {
+                emit(EngineEvent::Music {
+                    playing: false,
+                    time_s: self.time_s(),
+                });
+                self.withdraw_style(emit);
+                if self.source.file.is_none() {
+                    self.close_segment(emit);
+                }
+            }
+            None => {}
+        }
+        // No beats in the silence after a piece: the tracker would go on beating there.
+        if let (Some(b), true) = (beat, self.music.sounding()) {
+            if b.number == 1 {
+                self.bar += 1;
+            }
+            emit(EngineEvent::Beat(BeatInfo {
+                time_s: b.frame as f64 / FRAME_RATE as f64,
+                number: b.number,
+                beats_per_bar: b.beats_per_bar,
+                bar: self.bar.max(1),
+                tempo_bpm: b.tempo_bpm,
+            }));
+        }
+        self.frame += 1;
+        if let Some(seg) = &mut self.segment {
+            seg.frames.push(f);
+            if let Some(a) = net {
+                seg.net.push(a);
+            }
+            if seg.frames.len() >= self.settings.max_segment_frames {
+                self.close_segment(emit);
+                self.open_segment();
+            }
+        }
+        self.since_classify += 1;
+        if self.since_classify >= self.settings.classify_every_frames {
+            self.since_classify = 0;
+            self.classify_window(emit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+//! Segments: opened when music starts (or a file begins), closed at silence, at the end of
+//! the source or at the longest segment, with their full artifacts.
+
+use necken_analysis::{analyze_frames, attach_embeddings, EmbedRun, StageTimes};
+use necken_core::notation::interpret;
+use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::FRAME_RATE;
+use necken_store::TrackId;
+use sha2::{Digest, Sha256};
+
+use super::{Engine, EngineEvent, Segment};
+
+pub(super) struct OpenSegment {
+    pub(super) start_frame: u64,
+    pub(super) frames: Vec<FrameFeatures>,
+    /// The network's probabilities for `frames` (empty without a network).
+    pub(super) net: Vec<[f32; 2]>,
+    /// The embedding network over the segment's mel patches (none without a network).
+    pub(super) embed: Option<EmbedRun>,
+    pub(super) part: u32,
+}
+
+impl Engine {
+    pub(super) fn open_segment(&mut self) {
+        // Statistics restart with the segment.
+        self.stream.take_facts();
+        self.bar = 0;
+        self.parts += 1;
+        self.segment = Some(OpenSegment {
+            start_frame: self.frame,
+            frames: Vec::with_capacity(self.settings.window_frames * 2),
+            net: Vec::new(),
+            embed: self
+                .options
+                .embedding_model
+                .clone()
+                .map(|m| EmbedRun::new(m).patch_by_patch()),
+            part: self.parts,
+        });
+    }
+    pub(super) fn close_segment(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(seg) = self.segment.take() else {
+            return;
+        };
+        let file = self.source.file.clone();
+        if file.is_none() && seg.frames.len() < self.settings.min_segment_frames {
+            log::info!(
+                "{}: dropped a {:.1} s segment (shorter than the minimum)",
+                self.source.name,
+                seg.frames.len() as f64 / FRAME_RATE as f64
+            );
+            return;
+        }
+        if file.is_some() && self.parts == 1 && seg.frames.len() < self.settings.min_file_frames {
+            log::warn!(
+                "{}: {:.1} s of audio is too short to store as a track (minimum {:.1} s, \
+                 [segments] min_file_s); not stored",
+                self.source.name,
+                seg.frames.len() as f64 / FRAME_RATE as f64,
+                self.settings.min_file_frames as f64 / FRAME_RATE as f64
+            );
+            return;
+        }
+        let mut facts = self.stream.take_facts();
+        // Live segments are measured by their frames (the statistics restart at chunk
+        // boundaries, the frames exactly).
+        if file.is_none() {
+            facts.duration_s = seg.frames.len() as f64 / FRAME_RATE as f64;
+        }
+        let mut artifacts = analyze_frames(
+            &seg.frames,
+            seg_net(&seg.frames, &seg.net),
+            &facts,
+            &self.options,
+            &mut StageTimes::default(),
+        );
+        if let Some(run) = seg.embed {
+            let model = run.model().clone();
+            match run.finish() {
+                Ok((result, _)) => attach_embeddings(&mut artifacts, model.as_ref(), result),
+                // Like a failing beat network: the track is stored without what the network
+                // would give, and its provenance does not name it.
+                Err(e) => log::error!("{}: embedding network: {e}", self.source.name),
+            }
+        }
+        let tags = self.source_tags();
+        let (id, name) = match &file {
+            Some((id, _)) if seg.part == 1 && self.parts == 1 => (*id, self.source.name.clone()),
+            Some((id, _)) => {
+                let mut h = Sha256::new();
+                h.update(id.0);
+                h.update(seg.part.to_le_bytes());
+                (track_id(h), format!("{}#{}", self.source.name, seg.part))
+            }
+            None => {
+                // A live segment is named by its audio (the statistics' fingerprint of the
+                // segment's samples), when it ended and its part number.
+                let mut h = Sha256::new();
+                h.update(facts.fingerprint);
+                h.update((self.settings.clock)().to_le_bytes());
+                h.update(seg.part.to_le_bytes());
+                (track_id(h), format!("{}#{}", self.source.name, seg.part))
+            }
+        };
+        let reading = interpret(&artifacts, &tags, self.head());
+        let (classification, beats_per_bar) = (
+            reading.classification,
+            reading.artifacts.rhythm.beats_per_bar,
+        );
+        emit(EngineEvent::Segment(Box::new(Segment {
+            id,
+            name,
+            tags,
+            artifacts,
+            classification,
+            beats_per_bar,
+            start_s: seg.start_frame as f64 / FRAME_RATE as f64,
+        })));
+    }
+}
+
+/// The network's output for a segment's frames when it covers all of them (a failed network
+/// leaves the segment DSP-only, and its provenance says so).
+pub(super) fn seg_net<'a>(frames: &[FrameFeatures], net: &'a [[f32; 2]]) -> Option<&'a [[f32; 2]]> {
+    (!net.is_empty() && net.len() == frames.len()).then_some(net)
+}
+fn track_id(h: Sha256) -> TrackId {
+    let d = h.finalize();
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&d[..16]);
+    TrackId(id)
+}

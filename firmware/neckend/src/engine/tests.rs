@@ -1,0 +1,218 @@
+//! Engine tests on generated clicks and the built-in networks.
+
+use necken_core::classify::Tags;
+use necken_rhythm::ANALYSIS_RATE;
+use necken_store::TrackId;
+
+use super::*;
+use crate::config::Config;
+
+/// 16 kHz "music": clicks at `bpm`, an accented (louder, lower) click on every `meter`th
+/// beat, over a quiet tone whose pitch changes at each bar line.
+fn clicks(seconds: f32, bpm: f32, meter: usize) -> Vec<f32> {
+    let rate = ANALYSIS_RATE as f32;
+    let period = (60.0 / bpm * rate) as usize;
+    let notes = [220.0, 277.2, 329.6, 246.9];
+    (0..(seconds * rate) as usize)
+        .map(|i| {
+            let beat = i / period;
+            let t = (i % period) as f32 / rate;
+            let note = notes[(beat / meter) % notes.len()];
+            let tone = (std::f32::consts::TAU * note * i as f32 / rate).sin() * 0.05;
+            let (freq, amp) = if beat.is_multiple_of(meter) {
+                (200.0, 0.8)
+            } else {
+                (1000.0, 0.4)
+            };
+            tone + if t < 0.03 {
+                (std::f32::consts::TAU * freq * t).sin() * amp * (1.0 - t / 0.03)
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
+/// The default profile's settings with a fixed clock (the engine reads no clock of its own).
+fn settings() -> EngineSettings {
+    let mut c = Config::default();
+    c.segments.min_s = 10.0;
+    EngineSettings {
+        clock: || 1_700_000_000,
+        ..c.engine_settings()
+    }
+}
+
+fn segments_of(events: &[EngineEvent]) -> Vec<&Segment> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Segment(s) => Some(s.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn duration_of(segment: &Segment) -> f32 {
+    segment.artifacts.audio_stats.as_ref().unwrap().duration_s
+}
+
+fn run(engine: &mut Engine, audio: &[f32], events: &mut Vec<EngineEvent>) {
+    for chunk in audio.chunks(160) {
+        engine.push(chunk, &mut |e| events.push(e));
+    }
+}
+
+#[test]
+fn live_audio_is_cut_at_silences_into_tracks_with_beats_and_music_events() {
+    let source = SourceInfo {
+        name: "live:test".into(),
+        file: None,
+    };
+    let mut engine = Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    let silence = vec![0f32; ANALYSIS_RATE as usize * 6];
+    run(&mut engine, &silence[..ANALYSIS_RATE as usize], &mut events);
+    run(&mut engine, &clicks(25.0, 120.0, 3), &mut events);
+    run(&mut engine, &silence, &mut events);
+    run(&mut engine, &clicks(25.0, 90.0, 2), &mut events);
+    // A blip shorter than the minimum segment: no track.
+    run(&mut engine, &silence, &mut events);
+    run(&mut engine, &clicks(3.0, 100.0, 2), &mut events);
+    engine.finish(&mut |e| events.push(e));
+
+    let music: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Music { playing, .. } => Some(*playing),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(music, [true, false, true, false, true, false]);
+    let segments = segments_of(&events);
+    assert_eq!(segments.len(), 2, "two tunes stored, the blip not");
+    let tempi: Vec<f32> = segments
+        .iter()
+        .map(|s| s.artifacts.rhythm.tempo_bpm.unwrap())
+        .collect();
+    assert!(
+        (tempi[0] - 120.0).abs() < 2.0 && (tempi[1] - 90.0).abs() < 2.0,
+        "{tempi:?}"
+    );
+    assert!(
+        (segments[0].start_s - 1.0).abs() < 1.0,
+        "{}",
+        segments[0].start_s
+    );
+    assert_ne!(segments[0].id, segments[1].id);
+    assert_eq!(segments[0].name, "live:test#1");
+    let duration = duration_of(segments[0]);
+    assert!((25.0..=31.0).contains(&duration), "{duration}");
+    // Beats while the first tune plays, about two per second, none in the silences.
+    let beats: Vec<&BeatInfo> = events
+        .iter()
+        .filter_map(|e| match e {
+            EngineEvent::Beat(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    let first: Vec<_> = beats.iter().filter(|b| b.time_s < 27.0).collect();
+    assert!((40..=52).contains(&first.len()), "{} beats", first.len());
+    assert!(beats.iter().all(|b| !(27.0..31.0).contains(&b.time_s)));
+}
+
+#[test]
+fn a_file_is_one_track_with_its_content_id_whatever_its_silences() {
+    let id = TrackId([7; 16]);
+    let source = SourceInfo {
+        name: "a.wav".into(),
+        file: Some((id, Tags::default())),
+    };
+    let mut engine = Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+    run(
+        &mut engine,
+        &vec![0f32; ANALYSIS_RATE as usize * 6],
+        &mut events,
+    );
+    run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+    engine.finish(&mut |e| events.push(e));
+    let segments = segments_of(&events);
+    assert_eq!(segments.len(), 1);
+    assert_eq!(segments[0].id, id);
+    assert_eq!(segments[0].name, "a.wav");
+    let d = duration_of(segments[0]);
+    assert!((d - 36.0).abs() < 0.1, "{d}");
+}
+
+/// With the beat network the frames wait for its output (at most a pulse), every frame
+/// still reaches the tracker and the segment; the embedding network adds the embedding
+/// and vocal scores, and the stored artifacts name both models.
+#[cfg(feature = "models")]
+#[test]
+fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
+    use necken_model_files::ModelChoice;
+    // A pulse that does not divide the clip: the last frames need the end-of-source drain
+    // (the built-in default networks).
+    let models = crate::models::load(
+        &ModelChoice::Default,
+        &ModelChoice::Default,
+        &ModelChoice::Off,
+        7,
+        &[],
+    )
+    .unwrap();
+    let mut settings = settings();
+    settings.beat_pulse = 7;
+    let source = SourceInfo {
+        name: "a.wav".into(),
+        file: Some((TrackId([9; 16]), Tags::default())),
+    };
+    let mut engine = Engine::new(settings, models, source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    let audio = clicks(20.03, 120.0, 3);
+    run(&mut engine, &audio, &mut events);
+    engine.finish(&mut |e| events.push(e));
+    let beats = events
+        .iter()
+        .filter(|e| matches!(e, EngineEvent::Beat(_)))
+        .count();
+    assert!(
+        (30..=42).contains(&beats),
+        "{beats} beats in 20 s at 120 bpm"
+    );
+    let segments = segments_of(&events);
+    assert_eq!(segments.len(), 1);
+    let models: Vec<&str> = segments[0]
+        .artifacts
+        .provenance
+        .models
+        .iter()
+        .map(|m| m.id.as_str())
+        .collect();
+    assert_eq!(models, ["beat-tcn-v1", "embed-cnn-v1"]);
+    let a = &segments[0].artifacts;
+    assert_eq!(a.embedding.as_ref().map(|e| e.mean.len()), Some(200));
+    let v = a.vocal.as_ref().expect("vocal scores");
+    assert!((v.instrumental + v.vocal - 1.0).abs() < 1e-3, "{v:?}");
+    let d = duration_of(segments[0]);
+    assert!((d - 20.0).abs() < 0.1, "{d}");
+}
+
+#[test]
+fn without_a_beat_network_the_artifacts_list_no_model() {
+    let source = SourceInfo {
+        name: "a.wav".into(),
+        file: Some((TrackId([8; 16]), Tags::default())),
+    };
+    let mut engine = Engine::new(settings(), Models::default(), source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    run(&mut engine, &clicks(15.0, 120.0, 3), &mut events);
+    engine.finish(&mut |e| events.push(e));
+    assert!(segments_of(&events)[0]
+        .artifacts
+        .provenance
+        .models
+        .is_empty());
+}

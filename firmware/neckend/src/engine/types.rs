@@ -1,0 +1,164 @@
+//! What the engine is told and what it reports.
+
+use std::sync::Arc;
+
+use necken_core::artifact::{Profile, RawArtifacts};
+use necken_core::classify::{Classification, Tags};
+use necken_core::style::Style;
+use necken_rhythm::learned::{BeatActivationModel, EmbeddingModel};
+use necken_store::TrackId;
+
+use necken_core::head::StyleHead;
+
+/// Engine settings, in frames where they are durations.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Frames per classification window.
+    pub window_frames: usize,
+    /// Frames between classifications.
+    pub classify_every_frames: usize,
+    /// Music threshold, dBFS.
+    pub music_dbfs: f32,
+    /// Seconds of silence that stop the music.
+    pub silence_hold_s: f32,
+    /// Shortest live segment stored, frames.
+    pub min_segment_frames: usize,
+    /// Shortest file stored, frames.
+    pub min_file_frames: usize,
+    /// Longest segment, frames.
+    pub max_segment_frames: usize,
+    /// Artifact profile of stored segments.
+    pub profile: Profile,
+    /// Style hysteresis: confirmations.
+    pub confirm_windows: u32,
+    /// Style hysteresis: margin.
+    pub switch_margin: f32,
+    /// The beat network's share of the activations (when there is a network).
+    pub net_share: f32,
+    /// Frames per streamed network inference.
+    pub beat_pulse: usize,
+    /// Frames ahead at which the streaming tracker reports beats.
+    pub beat_lead_frames: usize,
+    /// The wall clock, Unix seconds (injected: the engine reads no clock of its own; it
+    /// stamps `since` of published styles and names live segments).
+    pub clock: fn() -> u64,
+}
+
+/// The system clock in Unix seconds, for [`EngineSettings::clock`].
+pub fn system_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The models the engine runs.
+#[derive(Clone, Default)]
+pub struct Models {
+    /// Style head; `None` = styles from tags only (recorded as such).
+    pub style: Option<Arc<StyleHead>>,
+    /// Beat network, streamed for the live beats and used again (its streamed output) in the
+    /// windows and stored segments; `None` = DSP activations only (explicitly asked for).
+    pub beat: Option<Arc<dyn BeatActivationModel>>,
+    /// Embedding and vocal network, run over each segment's mel patches as they complete;
+    /// `None` = tracks without embedding and vocal scores (explicitly asked for).
+    pub embed: Option<Arc<dyn EmbeddingModel>>,
+}
+
+impl Models {
+    /// Whether `other` runs the same beat and embedding networks (same ids and checksums).
+    pub fn same_networks(&self, other: &Models) -> bool {
+        let beat = |m: &Models| {
+            m.beat
+                .as_ref()
+                .map(|n| (n.id().to_string(), n.sha256_prefix()))
+        };
+        let embed = |m: &Models| {
+            m.embed
+                .as_ref()
+                .map(|n| (n.id().to_string(), n.sha256_prefix()))
+        };
+        beat(self) == beat(other) && embed(self) == embed(other)
+    }
+}
+
+/// Where the audio comes from.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// A name for logs and the stored track's `source_path` (file path, or `live:<device>`).
+    pub name: String,
+    /// A file: its content id (the same id `necken analyze` gives it), its tags, and the rule
+    /// that the whole file is one track. `None` for live audio, which is cut at silences.
+    pub file: Option<(TrackId, Tags)>,
+}
+
+/// A beat as it happens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BeatInfo {
+    /// Seconds since the source began.
+    pub time_s: f64,
+    /// Position in the bar, 1 = downbeat.
+    pub number: u8,
+    /// Beats per bar.
+    pub beats_per_bar: u8,
+    /// Bars since the segment began (the first bar is 1).
+    pub bar: u32,
+    /// Tempo, beats/min.
+    pub tempo_bpm: f32,
+}
+
+/// The published style changed, or its tempo moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StyleInfo {
+    /// The style (`None` when the music stopped).
+    pub style: Option<Style>,
+    /// Its probability in the latest window (0.98 for a keyword match).
+    pub confidence: f32,
+    /// Tempo of the latest window, beats/min.
+    pub tempo_bpm: Option<f64>,
+    /// Meter of the latest window ("3/4").
+    pub meter: Option<String>,
+    /// Unix time (s) since which this style has been published.
+    pub since: u64,
+    /// The three most probable styles of the latest window.
+    pub top: Vec<(Style, f32)>,
+    /// Seconds since the source began.
+    pub time_s: f64,
+}
+
+/// A closed segment, ready to store.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Track id.
+    pub id: TrackId,
+    /// Name for `source_path`.
+    pub name: String,
+    /// Tags (files only).
+    pub tags: Tags,
+    /// The raw artifacts (the tracker's bars, both binary readings).
+    pub artifacts: RawArtifacts,
+    /// Its classification with the current style head.
+    pub classification: Classification,
+    /// Beats per bar as the decided dance is notated ([`necken_core::notation`]).
+    pub beats_per_bar: Option<u8>,
+    /// Seconds since the source began at which the segment began.
+    pub start_s: f64,
+}
+
+/// What the engine reports.
+#[derive(Clone, Debug)]
+pub enum EngineEvent {
+    /// A beat (only while music sounds).
+    Beat(BeatInfo),
+    /// Music started or stopped.
+    Music {
+        /// Now playing.
+        playing: bool,
+        /// Seconds since the source began.
+        time_s: f64,
+    },
+    /// Published style.
+    Style(StyleInfo),
+    /// A segment closed.
+    Segment(Box<Segment>),
+}

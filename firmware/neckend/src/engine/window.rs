@@ -1,0 +1,114 @@
+//! The rolling classification window: every few seconds the last `window_s` of the open
+//! segment is analyzed and classified, and the smoother decides what is published.
+
+use necken_analysis::{analyze_frames, attach_embeddings, SourceFacts, StageTimes};
+use necken_core::classify::DecisionSource;
+use necken_core::notation::interpret;
+use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::learned::PatchEmbeddings;
+use necken_rhythm::mel::PATCH_HOP_S;
+use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
+
+use super::segment::seg_net;
+use super::{Engine, EngineEvent, StyleInfo};
+
+/// A published style is re-sent when the window tempo moves by more than this fraction.
+const TEMPO_CHANGE: f64 = 0.03;
+
+impl Engine {
+    pub(super) fn classify_window(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
+        let Some(seg) = &self.segment else { return };
+        if !self.music.playing() || seg.frames.len() < self.settings.window_frames / 2 {
+            return;
+        }
+        let from = seg.frames.len().saturating_sub(self.settings.window_frames);
+        let window = &seg.frames[from..];
+        let facts = window_facts(window);
+        let net = seg_net(&seg.frames, &seg.net).map(|n| &n[from..]);
+        let mut artifacts = analyze_frames(
+            window,
+            net,
+            &facts,
+            &self.options,
+            &mut StageTimes::default(),
+        );
+        if let Some(run) = &seg.embed {
+            let patches = window_patches(run.results(), from as f32 / FRAME_RATE);
+            attach_embeddings(&mut artifacts, run.model().as_ref(), patches);
+        }
+        let tags = self.source_tags();
+        let reading = interpret(&artifacts, &tags, self.head());
+        let (features, c) = (&reading.features, &reading.classification);
+        let probabilities = if c.source == DecisionSource::Metadata {
+            vec![(c.style, c.confidence)]
+        } else {
+            c.probabilities.clone()
+        };
+        let changed = self.smoother.push(&probabilities);
+        if changed.is_some() {
+            self.style_since = (self.settings.clock)();
+        }
+        let Some(style) = self.smoother.published() else {
+            return;
+        };
+        let tempo_moved = match (features.tempo_bpm, self.last_tempo) {
+            (Some(t), Some(last)) => (t - last).abs() > TEMPO_CHANGE * last,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if changed.is_none() && !tempo_moved {
+            return;
+        }
+        self.last_tempo = features.tempo_bpm;
+        let confidence = probabilities
+            .iter()
+            .find(|(s, _)| *s == style)
+            .map_or(0.0, |(_, p)| *p);
+        let mut top = probabilities;
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        top.truncate(3);
+        // Binary bars are named by the published dance's notation, as the stored track's are.
+        let meter = match reading
+            .artifacts
+            .rhythm
+            .beats_per_bar
+            .and_then(|b| style.notated_meter(b))
+        {
+            Some(m) => Some(format!("{m}/4")),
+            None => features.meter.clone(),
+        };
+        emit(EngineEvent::Style(StyleInfo {
+            style: Some(style),
+            confidence,
+            tempo_bpm: features.tempo_bpm,
+            meter,
+            since: self.style_since,
+            top,
+            time_s: self.time_s(),
+        }));
+    }
+}
+
+/// The embedding network's patches that start inside a window beginning `from_s` seconds into
+/// the segment (half a patch of tolerance: mel and analysis frames start a chunk apart).
+fn window_patches(all: &PatchEmbeddings, from_s: f32) -> PatchEmbeddings {
+    let first = ((from_s / PATCH_HOP_S) - 0.5).ceil().max(0.0) as usize;
+    PatchEmbeddings {
+        embeddings: all.embeddings.iter().skip(first).cloned().collect(),
+        vocal: all.vocal.iter().skip(first).copied().collect(),
+    }
+}
+/// Statistics of a classification window from its frames. Loudness is approximated by the
+/// unweighted, ungated mean square (the window has no K-weighted meter of its own).
+fn window_facts(window: &[FrameFeatures]) -> SourceFacts {
+    let mean_square =
+        window.iter().map(|f| f.energy as f64).sum::<f64>() / window.len().max(1) as f64;
+    SourceFacts {
+        sample_rate: ANALYSIS_RATE,
+        duration_s: window.len() as f64 / FRAME_RATE as f64,
+        loudness_lufs: (mean_square > 1e-10).then(|| (-0.691 + 10.0 * mean_square.log10()) as f32),
+        rms: mean_square.sqrt() as f32,
+        zcr: 0.0,
+        fingerprint: [0; 8],
+    }
+}
