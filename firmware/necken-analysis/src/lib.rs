@@ -20,17 +20,18 @@ pub mod sanitize;
 /// Seconds of audio below which a file is not stored as a track by default (`necken analyze
 /// --min-duration`, the daemon's `[segments] min_file_s`): the tracker needs a few bars.
 pub const MIN_TRACK_S: f32 = 5.0;
+mod embed_run;
+mod frames;
 mod pipeline;
 mod resample;
 mod stats;
 mod stream;
 
 pub use decode::{decode_file, AudioSink, DecodeInfo};
+pub use embed_run::{attach_embeddings, EmbedRun, SERIES_PATCHES};
 pub use files::{audio_files_in, is_audio_file, AUDIO_EXTENSIONS};
-pub use pipeline::{
-    analyze_file, analyze_frames, analyze_samples, attach_embeddings, Analysis, AnalysisOptions,
-    EmbedRun, SourceFacts, StageTimes,
-};
+pub use frames::{analyze_frames, analyze_samples, SourceFacts};
+pub use pipeline::{analyze_file, Analysis, AnalysisOptions, StageTimes};
 pub use stream::FrameStream;
 
 use std::path::PathBuf;

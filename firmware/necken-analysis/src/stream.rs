@@ -9,7 +9,7 @@ use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd};
 use necken_rhythm::mel::{MelFrontEnd, MEL_BANDS};
 use necken_rhythm::ANALYSIS_RATE;
 
-use crate::pipeline::SourceFacts;
+use crate::frames::SourceFacts;
 use crate::resample::{StreamResampler, FILE_CHUNK, LIVE_CHUNK};
 use crate::stats::SourceStats;
 
