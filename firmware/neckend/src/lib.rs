@@ -8,16 +8,19 @@
 //! while the broker is away.
 #![warn(missing_docs)]
 
+pub mod args;
 #[cfg(feature = "live")]
 pub mod capture;
 pub mod config;
 pub mod daemon;
 pub mod engine;
 pub mod files;
+mod live;
 pub mod messages;
 pub mod models;
 pub mod mqtt;
 pub mod music;
+mod outputs;
 pub mod smoother;
 
 /// Entry point shared by the `neckend` binary and the test harness's copy of it.
