@@ -15,16 +15,7 @@ fn bench(c: &mut Criterion) {
         let a =
             synth::synthetic_artifacts(ALL_STYLES[(i % 11) as usize], 180.0, Profile::Standard, i);
         let id = TrackId::of_content(&i.to_le_bytes());
-        let meta = TrackMeta {
-            id,
-            source_path: format!("{i}.flac"),
-            tags: Default::default(),
-            duration_s: 180.0,
-            analyzed_at: 0,
-            audio_fingerprint: [0; 8],
-            profile: Profile::Standard,
-            seq: 0,
-        };
+        let meta = TrackMeta::from_artifacts(id, format!("{i}.flac"), Default::default(), &a);
         store.put_batch(&meta, &codec::encode(&a)).unwrap();
         ids.push(id);
     }

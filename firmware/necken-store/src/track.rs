@@ -73,6 +73,28 @@ pub struct TrackMeta {
     pub seq: u64,
 }
 
+impl TrackMeta {
+    /// The metadata of artifacts about to be stored: duration, analysis time, fingerprint and
+    /// profile come from the artifacts; the store sets the sequence number when it writes.
+    pub fn from_artifacts(
+        id: TrackId,
+        source_path: String,
+        tags: Tags,
+        artifacts: &necken_core::artifact::RawArtifacts,
+    ) -> TrackMeta {
+        TrackMeta {
+            id,
+            source_path,
+            tags,
+            duration_s: artifacts.audio_stats.as_ref().map_or(0.0, |s| s.duration_s),
+            analyzed_at: artifacts.provenance.analyzed_at,
+            audio_fingerprint: artifacts.provenance.audio_fingerprint,
+            profile: artifacts.profile,
+            seq: 0,
+        }
+    }
+}
+
 /// A stored track: metadata plus the encoded artifact record.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackRecord {

@@ -135,10 +135,10 @@ pub struct AudioSection {
     pub device: String,
     /// Preferred capture rate, Hz (the nearest the device supports is used).
     pub sample_rate: u32,
-    /// Frames per capture period.
+    /// Frames per capture period (cpal's fixed buffer size). The number of periods in the
+    /// device buffer is ALSA's choice: cpal cannot set it, and the ring below is what absorbs
+    /// scheduling delays.
     pub period_frames: u32,
-    /// Periods in the device buffer.
-    pub periods: u32,
     /// Seconds of audio the ring between the audio thread and the analysis thread holds.
     pub ring_s: f32,
 }
@@ -149,7 +149,6 @@ impl Default for AudioSection {
             device: "default".into(),
             sample_rate: 48_000,
             period_frames: 1024,
-            periods: 3,
             ring_s: 2.0,
         }
     }
@@ -459,6 +458,13 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_the_daemon_does_not_use_is_an_error_naming_it() {
+        // `[audio] periods` was once accepted and silently ignored.
+        let e = Config::parse("[audio]\nperiods = 3\n").unwrap_err();
+        assert!(e.contains("periods"), "{e}");
+    }
 
     #[test]
     fn every_bundled_board_profile_loads_and_validates() {

@@ -124,16 +124,7 @@ impl Outputs {
             }
             EngineEvent::Segment(seg) => {
                 let a = &seg.artifacts;
-                let meta = TrackMeta {
-                    id: seg.id,
-                    source_path: seg.name.clone(),
-                    tags: seg.tags.clone(),
-                    duration_s: a.audio_stats.as_ref().map_or(0.0, |s| s.duration_s),
-                    analyzed_at: a.provenance.analyzed_at,
-                    audio_fingerprint: a.provenance.audio_fingerprint,
-                    profile: a.profile,
-                    seq: 0,
-                };
+                let meta = TrackMeta::from_artifacts(seg.id, seg.name.clone(), seg.tags.clone(), a);
                 let encoded = codec::encode(a);
                 if let Err(e) = self.store.put(&meta, &encoded) {
                     log::error!("{}: cannot store the track: {e}", seg.name);

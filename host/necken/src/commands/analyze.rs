@@ -145,16 +145,7 @@ fn analyze_one(
         )
         .into());
     }
-    let meta = TrackMeta {
-        id,
-        source_path: path.display().to_string(),
-        tags: analysis.tags.clone(),
-        duration_s: a.audio_stats.as_ref().map(|s| s.duration_s).unwrap_or(0.0),
-        analyzed_at: a.provenance.analyzed_at,
-        audio_fingerprint: a.provenance.audio_fingerprint,
-        profile: a.profile,
-        seq: 0,
-    };
+    let meta = TrackMeta::from_artifacts(id, path.display().to_string(), analysis.tags.clone(), a);
     store.put(&meta, &codec::encode(a))?;
     let reading = interpret(a, &analysis.tags, head);
     let (f, c) = (&reading.features, &reading.classification);

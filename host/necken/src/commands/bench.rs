@@ -89,16 +89,8 @@ fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
         let mut seed = [0u8; 16];
         seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
         let id = TrackId::of_content(&seed);
-        let meta = TrackMeta {
-            id,
-            source_path: format!("synthetic/{i}.flac"),
-            tags: Default::default(),
-            duration_s: duration as f32,
-            analyzed_at: a.provenance.analyzed_at,
-            audio_fingerprint: a.provenance.audio_fingerprint,
-            profile,
-            seq: 0,
-        };
+        let meta =
+            TrackMeta::from_artifacts(id, format!("synthetic/{i}.flac"), Default::default(), &a);
         put_unflushed(&store, &meta, &record)?;
         ids.push(id);
     }

@@ -41,20 +41,12 @@ fn import_one(store: &impl ArtifactStore, path: &PathBuf) -> CliResult<TrackId> 
     let text = std::str::from_utf8(&bytes).map_err(|_| "not UTF-8 text")?;
     let artifacts = neckenml::import_json(text)?;
     let id = TrackId::of_content(&bytes);
-    let meta = TrackMeta {
+    let meta = TrackMeta::from_artifacts(
         id,
-        source_path: path.display().to_string(),
-        tags: Default::default(),
-        duration_s: artifacts
-            .audio_stats
-            .as_ref()
-            .map(|s| s.duration_s)
-            .unwrap_or(0.0),
-        analyzed_at: artifacts.provenance.analyzed_at,
-        audio_fingerprint: artifacts.provenance.audio_fingerprint,
-        profile: artifacts.profile,
-        seq: 0,
-    };
+        path.display().to_string(),
+        Default::default(),
+        &artifacts,
+    );
     store.put(&meta, &codec::encode(&artifacts))?;
     Ok(id)
 }
