@@ -68,4 +68,29 @@ pub trait ArtifactStore {
     fn mark_pulled(&self, seq: u64) -> Result<(), StoreError>;
     /// The highest sequence number recorded by [`ArtifactStore::mark_pulled`] (0 = none).
     fn pulled_through(&self) -> Result<u64, StoreError>;
+    /// The durable queue of outgoing messages kept with the tracks (bounded to `capacity`,
+    /// oldest dropped first), so that a message accepted before a crash is sent after it.
+    fn message_queue(
+        &self,
+        capacity: usize,
+    ) -> Result<std::sync::Arc<dyn MessageQueue + Send + Sync>, StoreError>;
+}
+
+/// A durable, bounded first-in-first-out queue of messages waiting for delivery.
+pub trait MessageQueue {
+    /// Appends the message `make` builds from its queue key (keys increase for the life of
+    /// the store, across restarts, so a message can carry its key as an id), durably before
+    /// returning; returns how many old messages were dropped to stay within the capacity.
+    fn push_keyed(&self, make: &mut dyn FnMut(u64) -> Vec<u8>) -> Result<usize, StoreError>;
+    /// Up to `limit` messages in queue order whose key is greater than `after` (all when
+    /// `None`).
+    fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+    /// Removes a delivered message, durably.
+    fn remove(&self, key: u64) -> Result<(), StoreError>;
+    /// Messages waiting.
+    fn len(&self) -> usize;
+    /// True when nothing waits.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }

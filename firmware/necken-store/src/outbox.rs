@@ -5,7 +5,7 @@
 //! Drop policy: when the queue holds `capacity` messages, pushing another removes the oldest
 //! one (and reports it), so a long outage keeps the most recent messages.
 
-use crate::StoreError;
+use crate::{MessageQueue, StoreError};
 
 fn engine(e: impl std::fmt::Display) -> StoreError {
     StoreError::Engine(e.to_string())
@@ -31,12 +31,12 @@ impl Outbox {
     /// Appends a message and flushes it to disk before returning; returns how many old
     /// messages were dropped to stay within the capacity.
     pub fn push(&self, message: &[u8]) -> Result<usize, StoreError> {
-        self.push_keyed(|_| message.to_vec())
+        self.push_keyed(&mut |_| message.to_vec())
     }
+}
 
-    /// Like [`Outbox::push`], with the message made from its queue key: keys increase for the
-    /// life of the store (also across restarts), so a message can carry its key as an id.
-    pub fn push_keyed(&self, make: impl FnOnce(u64) -> Vec<u8>) -> Result<usize, StoreError> {
+impl MessageQueue for Outbox {
+    fn push_keyed(&self, make: &mut dyn FnMut(u64) -> Vec<u8>) -> Result<usize, StoreError> {
         let id = self.db.generate_id().map_err(engine)?;
         self.tree
             .insert(id.to_be_bytes(), make(id))
@@ -52,13 +52,7 @@ impl Outbox {
         Ok(dropped)
     }
 
-    /// Up to `limit` messages in queue order whose key is greater than `after` (all when
-    /// `None`).
-    pub fn peek(
-        &self,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    fn peek(&self, after: Option<u64>, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
         let iter = match after {
             Some(k) => self.tree.range((k + 1).to_be_bytes()..),
             None => self.tree.iter(),
@@ -75,27 +69,20 @@ impl Outbox {
             .collect()
     }
 
-    /// Removes a delivered message and flushes.
-    pub fn remove(&self, key: u64) -> Result<(), StoreError> {
+    fn remove(&self, key: u64) -> Result<(), StoreError> {
         self.tree.remove(key.to_be_bytes()).map_err(engine)?;
         self.db.flush().map_err(engine)?;
         Ok(())
     }
 
-    /// Messages waiting.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.tree.len()
-    }
-
-    /// True when nothing waits.
-    pub fn is_empty(&self) -> bool {
-        self.tree.is_empty()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::{SledStore, StoreConfig};
+    use crate::{MessageQueue, SledStore, StoreConfig};
 
     #[test]
     fn survives_reopen_keeps_order_and_drops_the_oldest_when_full() {

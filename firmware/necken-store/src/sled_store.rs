@@ -260,6 +260,13 @@ impl ArtifactStore for SledStore {
             None => 0,
         })
     }
+
+    fn message_queue(
+        &self,
+        capacity: usize,
+    ) -> Result<std::sync::Arc<dyn crate::MessageQueue + Send + Sync>, StoreError> {
+        Ok(std::sync::Arc::new(self.outbox(capacity)?))
+    }
 }
 
 #[cfg(test)]

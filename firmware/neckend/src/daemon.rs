@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     log::info!("store {}", store_path.display());
     let publisher = if config.mqtt.enabled {
         let outbox = store
-            .outbox(config.mqtt.max_queued)
+            .message_queue(config.mqtt.max_queued)
             .map_err(|e| e.to_string())?;
         let settings = MqttSettings::from_config(&config)?;
         log::info!(

@@ -1,6 +1,6 @@
 //! The MQTT side: a worker thread owning the rumqttc client and a network thread driving the
 //! connection ([`link`]). Beats go out at QoS 0 only while connected (a late beat is useless).
-//! Style and track messages are first written to the durable [`Outbox`] in the store and
+//! Style and track messages are first written to the durable message queue of the store ([`MessageQueue`]) and
 //! leave it only when the broker has acknowledged them (QoS 1), so they survive broker
 //! outages and daemon restarts; delivery is at least once, and each durable message carries
 //! a `msg_id` unique on the device so that consumers can drop a repeat.
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use necken_store::{Outbox, StoreError};
+use necken_store::{MessageQueue, StoreError};
 use rumqttc::{LastWill, MqttOptions, QoS, Transport};
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +34,9 @@ pub(crate) enum Command {
     Shutdown,
     Link(LinkEvent),
 }
+
+/// The store's durable message queue, shared by the publisher and its worker.
+pub type Queue = Arc<dyn MessageQueue + Send + Sync>;
 
 /// A durable message as stored in the outbox.
 #[derive(Serialize, Deserialize)]
@@ -115,7 +118,7 @@ impl MqttSettings {
 /// The daemon's handle on the MQTT threads.
 pub struct Publisher {
     tx: SyncSender<Command>,
-    outbox: Outbox,
+    outbox: Queue,
     prefix: String,
     device_id: String,
     thread: Option<JoinHandle<()>>,
@@ -123,7 +126,7 @@ pub struct Publisher {
 
 impl Publisher {
     /// Starts the MQTT threads; they connect (and reconnect) in the background.
-    pub fn start(settings: MqttSettings, outbox: Outbox) -> Publisher {
+    pub fn start(settings: MqttSettings, outbox: Queue) -> Publisher {
         let (tx, rx) = sync_channel(1024);
         let prefix = settings.prefix.clone();
         let device_id = settings.device_id.clone();
@@ -161,11 +164,11 @@ impl Publisher {
         retain: bool,
     ) -> Result<(), StoreError> {
         let topic = format!("{}{suffix}", self.prefix);
-        let dropped = self.outbox.push_keyed(|key| {
-            let mut payload = payload;
+        let dropped = self.outbox.push_keyed(&mut |key| {
+            let mut payload = payload.clone();
             payload["msg_id"] = format!("{}-{key}", self.device_id).into();
             let q = Queued {
-                topic,
+                topic: topic.clone(),
                 payload: serde_json::to_vec(&payload).expect("a JSON value always encodes"),
                 retain,
             };

@@ -6,7 +6,6 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use necken_store::Outbox;
 use rumqttc::{Client, Event, Outgoing, Packet, QoS};
 
 use super::link::LinkEvent;
@@ -19,7 +18,7 @@ const RETRY_TICK: Duration = Duration::from_millis(250);
 
 pub(super) struct Worker {
     settings: MqttSettings,
-    outbox: Outbox,
+    outbox: super::Queue,
     rx: Receiver<Command>,
     client: Client,
     stop: Arc<AtomicBool>,
@@ -35,7 +34,7 @@ impl Worker {
     pub(super) fn new(
         settings: MqttSettings,
         client: Client,
-        outbox: Outbox,
+        outbox: super::Queue,
         rx: Receiver<Command>,
         stop: Arc<AtomicBool>,
     ) -> Worker {
