@@ -82,6 +82,10 @@ pub struct Args {
     /// Folder poll interval, ms.
     #[arg(long, default_value_t = 1000)]
     pub poll_ms: u64,
+    /// List the ALSA capture devices (ids for `--device`, card names, channels, rates) and
+    /// exit.
+    #[arg(long)]
+    pub list_devices: bool,
 }
 
 impl Args {

@@ -86,6 +86,13 @@ pub struct Capture {
 
 /// Opens the configured device and starts capturing.
 pub fn open(audio: &AudioSection) -> Result<Capture, String> {
+    if let Some(gain) = audio.capture_gain_db {
+        // A gain that cannot be set is reported and capture goes on at the mixer's setting.
+        match crate::alsa_devices::set_capture_gain(&audio.device, gain) {
+            Ok(done) => log::info!("{done}"),
+            Err(e) => log::error!("{e}; capturing at the mixer's current gain"),
+        }
+    }
     let host = cpal::default_host();
     let device = if audio.device == "default" {
         host.default_input_device()

@@ -141,6 +141,9 @@ pub struct AudioSection {
     pub period_frames: u32,
     /// Seconds of audio the ring between the audio thread and the analysis thread holds.
     pub ring_s: f32,
+    /// Capture gain set on the device's ALSA mixer at start, dB (the nearest step at or below;
+    /// clamped to the control's range). Absent = the mixer is left as it is.
+    pub capture_gain_db: Option<f32>,
 }
 
 impl Default for AudioSection {
@@ -150,6 +153,7 @@ impl Default for AudioSection {
             sample_rate: 48_000,
             period_frames: 1024,
             ring_s: 2.0,
+            capture_gain_db: None,
         }
     }
 }
@@ -392,6 +396,13 @@ impl Config {
         }
         if self.audio.sample_rate < 8_000 || self.audio.ring_s < 0.1 {
             return Err("audio.sample_rate must be ≥ 8000 and audio.ring_s ≥ 0.1".into());
+        }
+        if let Some(g) = self.audio.capture_gain_db {
+            if !(-100.0..=100.0).contains(&g) {
+                return Err(format!(
+                    "audio.capture_gain_db must be -100..=100 dB, not {g}"
+                ));
+            }
         }
         Ok(())
     }

@@ -23,6 +23,9 @@ pub(crate) type Reload<'a> = dyn FnMut(&mut Config, &mut Models, &mut EngineSett
 
 /// Runs the daemon until the input ends (files) or a signal stops it.
 pub fn run(args: Args) -> Result<ExitCode, String> {
+    if args.list_devices {
+        return list_devices();
+    }
     let mut config = args.config()?;
     let stop = Arc::new(AtomicBool::new(false));
     let reload = Arc::new(AtomicBool::new(false));
@@ -244,4 +247,16 @@ fn sleep_unless(stop: &AtomicBool, total: Duration) {
     while !stop.load(Ordering::Relaxed) && Instant::now() < end {
         std::thread::sleep(Duration::from_millis(20).min(end - Instant::now()));
     }
+}
+
+#[cfg(feature = "live")]
+fn list_devices() -> Result<ExitCode, String> {
+    let devices = crate::alsa_devices::capture_devices();
+    print!("{}", crate::alsa_devices::device_table(&devices));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "live"))]
+fn list_devices() -> Result<ExitCode, String> {
+    Err("this neckend was built without the `live` feature: it has no capture devices".into())
 }

@@ -8,6 +8,8 @@
 //! while the broker is away.
 #![warn(missing_docs)]
 
+#[cfg(feature = "live")]
+pub mod alsa_devices;
 pub mod args;
 #[cfg(feature = "live")]
 pub mod capture;
