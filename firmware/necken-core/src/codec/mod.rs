@@ -13,6 +13,7 @@ use crate::artifact::*;
 use crate::migrate;
 use crate::quant::U8Vec;
 
+mod beats;
 mod wire;
 
 use wire::{WireActivation, WireV1, WireV2};

@@ -1,0 +1,81 @@
+//! Streaming tracker tests on synthetic activations.
+
+use super::*;
+
+/// Beats of a 120 bpm click track with a bass accent every other beat (2/4), each with
+/// the frame that was newest when it was reported.
+fn click_track_beats(lead: usize) -> Vec<(u64, BeatEvent)> {
+    let mut t = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
+    let mut beats = Vec::new();
+    for frame in 0..3000u64 {
+        let on = frame % 50 == 0;
+        let down = frame % 100 == 0;
+        let f = FrameFeatures {
+            flux: if on { 8.0 } else { 0.1 },
+            low_flux: if down { 3.0 } else { 0.05 },
+            ..Default::default()
+        };
+        if let Some(b) = t.push(&f) {
+            beats.push((frame, b));
+        }
+    }
+    beats
+}
+
+#[test]
+fn a_steady_click_track_is_followed_causally() {
+    let beats: Vec<BeatEvent> = click_track_beats(0).into_iter().map(|(_, b)| b).collect();
+    let late: Vec<&BeatEvent> = beats.iter().filter(|b| b.frame > 1000).collect();
+    assert!(late.len() >= 38 && late.len() <= 42, "{} beats", late.len());
+    for b in &late {
+        let off = (b.frame % 50).min(50 - b.frame % 50);
+        assert!(off <= 3, "beat at frame {}", b.frame);
+        assert!((b.tempo_bpm - 120.0).abs() < 6.0);
+    }
+    let downs_on_accent = late
+        .iter()
+        .filter(|b| b.number == 1)
+        .filter(|b| (b.frame % 100).min(100 - b.frame % 100) <= 3)
+        .count();
+    assert!(downs_on_accent * 10 >= late.iter().filter(|b| b.number == 1).count() * 8);
+}
+
+#[test]
+fn with_a_lead_beats_are_reported_before_the_audio_reaches_them() {
+    let late = |beats: Vec<(u64, BeatEvent)>| -> Vec<(u64, BeatEvent)> {
+        beats.into_iter().filter(|(_, b)| b.frame > 1000).collect()
+    };
+    let plain = late(click_track_beats(0));
+    let led = late(click_track_beats(4));
+    assert!(plain.len() >= 38, "{} beats without a lead", plain.len());
+    assert!(
+        led.len().abs_diff(plain.len()) <= 1,
+        "{} vs {}",
+        led.len(),
+        plain.len()
+    );
+    for (seen, b) in &plain {
+        assert_eq!(*seen, b.frame);
+    }
+    for (seen, b) in &led {
+        let off = (b.frame % 50).min(50 - b.frame % 50);
+        assert!(off <= 3, "beat at frame {}", b.frame);
+        assert!(
+            b.frame >= seen + 2,
+            "beat {} reported at frame {seen}",
+            b.frame
+        );
+    }
+}
+
+#[test]
+fn the_vectorized_scan_finds_the_largest_state() {
+    for len in [1usize, 7, 8, 9, 31, 300] {
+        let ring: Vec<f64> = (0..len).map(|i| ((i * 7919) % 101) as f64 * 0.5).collect();
+        assert_eq!(
+            max_of(&ring),
+            ring.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            "len {len}"
+        );
+    }
+}
