@@ -34,11 +34,11 @@ impl BeatNet {
     /// Loads and checks the model from a file or the built-in copy.
     pub fn open(file: &ModelFile) -> Result<BeatNet, ModelError> {
         let Checked {
+            path,
             bytes,
             id,
             sha256_prefix,
         } = checked(file)?;
-        let path = file.display_path();
         let path = path.as_path();
         let invalid = |e: TractError| ModelError::Invalid {
             path: path.to_path_buf(),

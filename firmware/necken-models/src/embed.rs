@@ -30,11 +30,11 @@ impl EmbedNet {
     /// Loads and checks the model from a file or the built-in copy.
     pub fn open(file: &ModelFile) -> Result<EmbedNet, ModelError> {
         let Checked {
+            path,
             bytes,
             id,
             sha256_prefix,
         } = checked(file)?;
-        let path = file.display_path();
         let path = path.as_path();
         let invalid = |problem: String| ModelError::Invalid {
             path: path.to_path_buf(),

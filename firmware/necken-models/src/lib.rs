@@ -48,6 +48,8 @@ pub fn verified_bytes(path: &Path) -> Result<Vec<u8>, ModelError> {
 /// A model's checked bytes, its id (the file stem) and the first 8 bytes of its SHA-256, as
 /// artifacts record it.
 pub(crate) struct Checked {
+    /// The file for messages (`<built-in>/NAME` for a built-in copy).
+    pub(crate) path: PathBuf,
     pub(crate) bytes: Cow<'static, [u8]>,
     pub(crate) id: String,
     pub(crate) sha256_prefix: [u8; 8],
@@ -59,6 +61,7 @@ pub(crate) fn checked(file: &ModelFile) -> Result<Checked, ModelError> {
     let mut sha256_prefix = [0u8; 8];
     sha256_prefix.copy_from_slice(&digest[..8]);
     Ok(Checked {
+        path: file.display_path(),
         bytes,
         id: file.id(),
         sha256_prefix,
