@@ -120,6 +120,131 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     assert!(f >= 0.7, "live beat F-measure {f:.3}");
 }
 
+/// SIGHUP with a profile naming another embedding network, while live music plays: the open
+/// segment is stored with the networks that made it, and the new network runs from then on
+/// (a live source has no "next file"; it used to log "reloaded" and keep the old networks).
+/// The profile's capture gain cannot be set on the `file` plugin: logged naming the device,
+/// and capture goes on.
+#[test]
+fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
+    let file = labels
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|c| c[2] == "polka")
+        .map(|c| c[1].to_string())
+        .unwrap();
+    // The clip three times over (no silence between): long enough that the reload lands while
+    // the music plays.
+    let once = decode_to_48k_mono(&corpus_dev().join(&file));
+    let samples: Vec<f32> = once.iter().chain(&once).chain(&once).copied().collect();
+    let raw = dir.path().join("in.raw");
+    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    std::fs::write(&raw, bytes).unwrap();
+    std::fs::write(
+        dir.path().join(".asoundrc"),
+        format!(
+            "pcm.!default {{\n type file\n slave.pcm \"null\"\n file \"/dev/null\"\n infile \"{}\"\n format \"raw\"\n}}\n",
+            raw.display()
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("board.toml");
+    let head = necken_tests::model_path("style-head-v2.nkhead");
+    let write_profile = |embed: &str| {
+        std::fs::write(
+            &config,
+            format!(
+                "name = \"test\"\n[audio]\nsample_rate = 48000\nring_s = 200.0\ncapture_gain_db = 6.0\n[analysis]\nstyle_model = \"{}\"\nbeat_model = \"{}\"\nembed_model = \"{}\"\n[segments]\nmin_s = 2.0\n",
+                head.display(),
+                head.with_file_name("beat-tcn-v1.onnx").display(),
+                head.with_file_name(embed).display()
+            ),
+        )
+        .unwrap()
+    };
+    write_profile("embed-cnn-v1.onnx");
+    let events = dir.path().join("events.jsonl");
+    let log = dir.path().join("log.txt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--store")
+        .arg(dir.path().join("s.sled"))
+        .arg("--no-mqtt")
+        .arg("--events")
+        .arg(&events)
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let read = || -> Vec<Value> {
+        std::fs::read_to_string(&events)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    };
+    let wait = |what: &dyn Fn(&[Value]) -> bool, child: &mut std::process::Child| {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !what(&read()) {
+            if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+                let _ = child.kill();
+                panic!(
+                    "timed out; events: {:?}\nlog:\n{}",
+                    read(),
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    // A style is published 6 s into the music: reload then.
+    wait(&|e| e.iter().any(|e| e["event"] == "style"), &mut child);
+    write_profile("embed-cnn-v1-int8.onnx");
+    Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let with_int8 = |e: &Value| {
+        e["event"] == "track"
+            && e["models"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m == "embed-cnn-v1-int8"))
+    };
+    wait(&|e| e.iter().any(with_int8), &mut child);
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("SIGHUP: the new networks run from now on"),
+        "{text}"
+    );
+    assert!(
+        text.contains("capture gain") && text.contains("device default"),
+        "{text}"
+    );
+    let tracks: Vec<Value> = read()
+        .into_iter()
+        .filter(|e| e["event"] == "track")
+        .collect();
+    // The segment open at the reload was stored with the old network, before any with the new.
+    let first = &tracks[0];
+    assert_eq!(
+        first["models"],
+        serde_json::json!(["beat-tcn-v1", "embed-cnn-v1"]),
+        "{tracks:?}"
+    );
+    assert!(tracks.iter().skip(1).any(with_int8), "{tracks:?}");
+}
+
 fn decode_to_48k_mono(path: &std::path::Path) -> Vec<f32> {
     struct Collect {
         rate: u32,
