@@ -162,6 +162,7 @@ fn analyze_one(
         "track_id": id.to_string(),
         "file": path.display().to_string(),
         "style": c.style.name(),
+        "confidence": c.confidence,
         "style_source": c.source,
         "tempo_bpm": f.tempo_bpm,
         "meter": f.meter,
