@@ -26,21 +26,11 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
         .map(|c| c[1].to_string())
         .unwrap();
     let clip = corpus_dev().join(&file);
-    let raw = dir.path().join("in.raw");
-    // Decode with the project's own decoder and write 48 kHz mono f32 (the clip's own rate
-    // may differ; the rate is part of the device format the plugin pretends to have).
+    // Decoded with the project's own decoder, as 48 kHz mono f32 (the clip's own rate may
+    // differ; the rate is part of the device format the plugin pretends to have).
     let samples = decode_to_48k_mono(&clip);
     let duration = samples.len() as f64 / 48_000.0;
-    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    std::fs::write(&raw, bytes).unwrap();
-    std::fs::write(
-        dir.path().join(".asoundrc"),
-        format!(
-            "pcm.!default {{\n type file\n slave.pcm \"null\"\n file \"/dev/null\"\n infile \"{}\"\n format \"raw\"\n}}\n",
-            raw.display()
-        ),
-    )
-    .unwrap();
+    file_plugin_default_capture(dir.path(), &samples);
     let config = dir.path().join("board.toml");
     let model = necken_tests::model_path("style-head-v1.nkhead");
     std::fs::write(
@@ -140,17 +130,7 @@ fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
     // the music plays.
     let once = decode_to_48k_mono(&corpus_dev().join(&file));
     let samples: Vec<f32> = once.iter().chain(&once).chain(&once).copied().collect();
-    let raw = dir.path().join("in.raw");
-    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    std::fs::write(&raw, bytes).unwrap();
-    std::fs::write(
-        dir.path().join(".asoundrc"),
-        format!(
-            "pcm.!default {{\n type file\n slave.pcm \"null\"\n file \"/dev/null\"\n infile \"{}\"\n format \"raw\"\n}}\n",
-            raw.display()
-        ),
-    )
-    .unwrap();
+    file_plugin_default_capture(dir.path(), &samples);
     let config = dir.path().join("board.toml");
     let head = necken_tests::model_path("style-head-v2.nkhead");
     let write_profile = |embed: &str| {
@@ -243,6 +223,22 @@ fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
         "{tracks:?}"
     );
     assert!(tracks.iter().skip(1).any(with_int8), "{tracks:?}");
+}
+
+/// Makes ALSA's default capture device (for a daemon whose `HOME` is `dir`) the `file` plugin
+/// reading `samples` as raw 48 kHz float.
+fn file_plugin_default_capture(dir: &std::path::Path, samples: &[f32]) {
+    let raw = dir.join("in.raw");
+    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    std::fs::write(&raw, bytes).unwrap();
+    std::fs::write(
+        dir.join(".asoundrc"),
+        format!(
+            "pcm.!default {{\n type file\n slave.pcm \"null\"\n file \"/dev/null\"\n infile \"{}\"\n format \"raw\"\n}}\n",
+            raw.display()
+        ),
+    )
+    .unwrap();
 }
 
 fn decode_to_48k_mono(path: &std::path::Path) -> Vec<f32> {

@@ -12,8 +12,17 @@ use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
 /// Runs necken from the repository root, as the README does (the default beat model path is
 /// relative to it).
 fn necken(store: &Path, args: &[&str]) -> Output {
+    necken_in(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        store,
+        args,
+    )
+}
+
+/// Runs necken from `dir` (no model variables from the environment).
+fn necken_in(dir: &Path, store: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_necken"))
-        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .current_dir(dir)
         .env_remove("NECKEN_BEAT_MODEL")
         .env_remove("NECKEN_EMBED_MODEL")
         .arg("--store")
@@ -522,15 +531,7 @@ fn a_head_decides_the_bars_at_reanalysis_not_in_the_artifacts() {
         .map(|f| dev.join(f[1]))
         .unwrap();
     let run = |store: &Path, args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_necken"))
-            .current_dir(dir.path())
-            .env_remove("NECKEN_BEAT_MODEL")
-            .env_remove("NECKEN_EMBED_MODEL")
-            .arg("--store")
-            .arg(store)
-            .args(args)
-            .output()
-            .unwrap();
+        let o = necken_in(dir.path(), store, args);
         assert!(o.status.success(), "{}", stderr(&o));
         o
     };
