@@ -4,7 +4,6 @@
 
 use std::ffi::CString;
 
-use alsa::card::Card;
 use alsa::ctl::{Ctl, DeviceIter};
 use alsa::mixer::{MilliBel, Mixer, Selem};
 use alsa::pcm::{HwParams, PCM};
@@ -165,12 +164,6 @@ pub fn set_capture_gain(device: &str, gain_db: f32) -> Result<String, String> {
     ))
 }
 
-/// The card an `hw:` id names, for messages.
-pub fn card_of(device: &str) -> Option<Card> {
-    let m = mixer_name(device);
-    m.strip_prefix("hw:")?.parse().ok().map(Card::new)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,7 +173,6 @@ mod tests {
         assert_eq!(mixer_name("hw:1,0"), "hw:1");
         assert_eq!(mixer_name("plughw:2,1"), "hw:2");
         assert_eq!(mixer_name("default"), "default");
-        assert!(card_of("hw:3,0").is_some_and(|c| c.get_index() == 3));
     }
 
     #[test]
