@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use necken_tests::mqtt::{free_port, Broker, Received, Subscriber};
 use necken_tests::process::{sigterm, wait_exit};
-use necken_tests::{corpus_dev, f_measure, read_beats};
+use necken_tests::{dev_clip_of, f_measure, read_beats};
 use serde_json::Value;
 
 const DEVICE: &str = "testhall";
@@ -21,19 +21,6 @@ fn model() -> PathBuf {
 
 fn beat_model() -> PathBuf {
     necken_tests::model_path("beat-tcn-v1.onnx")
-}
-
-/// The first dev clip of a style.
-fn clip(style: &str) -> PathBuf {
-    let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
-    let file = labels
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|c| c[2] == style)
-        .map(|c| c[1].to_string())
-        .unwrap_or_else(|| panic!("no {style} clip"));
-    corpus_dev().join(file)
 }
 
 fn neckend(store: &Path, port: u16, extra: &[&str]) -> Child {
@@ -95,7 +82,7 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
     let broker = Broker::start(free_port());
     let sub = Subscriber::connect(broker.port, &["necken/#", "homeassistant/#"]);
     let dir = tempfile::tempdir().unwrap();
-    let clips = [clip("polska"), clip("schottis")];
+    let clips = [dev_clip_of("polska"), dev_clip_of("schottis")];
     let events = dir.path().join("events.jsonl");
     let mut args = vec![
         "--realtime",
@@ -337,7 +324,7 @@ fn messages_queued_while_the_broker_is_down_are_delivered_later_even_across_rest
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.sled");
-    let (first, second) = (clip("hambo"), clip("vals"));
+    let (first, second) = (dev_clip_of("hambo"), dev_clip_of("vals"));
 
     // 1. No broker at all: the daemon analyzes a file, queues, and exits cleanly.
     let mut d = neckend(&store, port, &["--input", first.to_str().unwrap()]);

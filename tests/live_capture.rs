@@ -11,21 +11,13 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use necken_tests::{corpus_dev, f_measure, read_beats};
+use necken_tests::{dev_clip_of, f_measure, read_beats};
 use serde_json::Value;
 
 #[test]
 fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
     let dir = tempfile::tempdir().unwrap();
-    let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
-    let file = labels
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|c| c[2] == "vals")
-        .map(|c| c[1].to_string())
-        .unwrap();
-    let clip = corpus_dev().join(&file);
+    let clip = dev_clip_of("vals");
     // Decoded with the project's own decoder, as 48 kHz mono f32 (the clip's own rate may
     // differ; the rate is part of the device format the plugin pretends to have).
     let samples = decode_to_48k_mono(&clip);
@@ -58,13 +50,7 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    let read = || -> Vec<Value> {
-        std::fs::read_to_string(&events)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
+    let read = || read_events(&events);
     while !read().iter().any(|e| e["event"] == "track") {
         if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             let _ = child.kill();
@@ -118,17 +104,10 @@ fn live_capture_through_alsa_stores_the_piece_with_its_beats() {
 #[test]
 fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
     let dir = tempfile::tempdir().unwrap();
-    let labels = std::fs::read_to_string(corpus_dev().join("labels.csv")).unwrap();
-    let file = labels
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|c| c[2] == "polka")
-        .map(|c| c[1].to_string())
-        .unwrap();
+
     // The clip three times over (no silence between): long enough that the reload lands while
     // the music plays.
-    let once = decode_to_48k_mono(&corpus_dev().join(&file));
+    let once = decode_to_48k_mono(&dev_clip_of("polka"));
     let samples: Vec<f32> = once.iter().chain(&once).chain(&once).copied().collect();
     file_plugin_default_capture(dir.path(), &samples);
     let config = dir.path().join("board.toml");
@@ -162,13 +141,7 @@ fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let read = || -> Vec<Value> {
-        std::fs::read_to_string(&events)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
+    let read = || read_events(&events);
     let wait = |what: &dyn Fn(&[Value]) -> bool, child: &mut std::process::Child| {
         let deadline = Instant::now() + Duration::from_secs(90);
         while !what(&read()) {
@@ -223,6 +196,15 @@ fn a_live_sighup_with_new_networks_stores_the_open_segment_and_runs_them() {
         "{tracks:?}"
     );
     assert!(tracks.iter().skip(1).any(with_int8), "{tracks:?}");
+}
+
+/// The daemon's event log so far (`--events`), one JSON value per complete line.
+fn read_events(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// Makes ALSA's default capture device (for a daemon whose `HOME` is `dir`) the `file` plugin

@@ -11,34 +11,13 @@ use necken_core::codec;
 use necken_core::notation::interpret;
 use necken_models::{ModelChoices, ModelSet};
 use necken_store::{ArtifactStore, SledStore, TrackId};
-use necken_tests::corpus_dev;
-
-/// One dev clip of each of four styles, binary and ternary.
-fn clips() -> Vec<std::path::PathBuf> {
-    let dev = corpus_dev();
-    let labels = std::fs::read_to_string(dev.join("labels.csv")).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (the dev corpus must be at ../shared)",
-            dev.display()
-        )
-    });
-    let mut out = Vec::new();
-    for want in ["schottis", "polka", "polska", "vals"] {
-        let file = labels
-            .lines()
-            .skip(1)
-            .map(|l| l.split(',').collect::<Vec<_>>())
-            .find(|f| f.get(2) == Some(&want))
-            .and_then(|f| f.get(1).map(|s| s.to_string()))
-            .unwrap_or_else(|| panic!("no {want} clip in labels.csv"));
-        out.push(dev.join(file));
-    }
-    out
-}
+use necken_tests::dev_clip_of;
 
 #[test]
 fn a_file_gives_the_same_artifacts_through_necken_analyze_and_neckend() {
-    let files = clips();
+    let files: Vec<_> = ["schottis", "polka", "polska", "vals"]
+        .map(dev_clip_of)
+        .to_vec();
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("d.sled");
     // Run from an empty directory: the daemon finds its default models without paths.

@@ -31,6 +31,25 @@ pub fn corpus_dev() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/dev")
 }
 
+/// The first dev clip of a style (as `labels.csv` names it: `vals`, `ganglat_marsch`, ...).
+pub fn dev_clip_of(style: &str) -> PathBuf {
+    let dev = corpus_dev();
+    let labels = std::fs::read_to_string(dev.join("labels.csv")).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the dev corpus must be at ../shared)",
+            dev.display()
+        )
+    });
+    let file = labels
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|c| c.get(2) == Some(&style))
+        .and_then(|c| c.get(1).map(|f| f.to_string()))
+        .unwrap_or_else(|| panic!("no {style} clip in labels.csv"));
+    dev.join(file)
+}
+
 /// Reads `time [number]` lines.
 pub fn read_beats(path: &Path) -> Vec<(f64, u8)> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
