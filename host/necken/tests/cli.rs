@@ -2,43 +2,16 @@
 //! errors a user sees.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use necken_core::artifact::SCHEMA_VERSION;
 use necken_core::migrate::PayloadV0;
 use necken_core::{codec, neckenml, synth};
 use necken_store::{ArtifactStore, SledStore, StoreConfig, TrackId, TrackMeta};
 
-/// Runs necken from the repository root, as the README does (the default beat model path is
-/// relative to it).
-fn necken(store: &Path, args: &[&str]) -> Output {
-    necken_in(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."),
-        store,
-        args,
-    )
-}
+mod common;
 
-/// Runs necken from `dir` (no model variables from the environment).
-fn necken_in(dir: &Path, store: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_necken"))
-        .current_dir(dir)
-        .env_remove("NECKEN_BEAT_MODEL")
-        .env_remove("NECKEN_EMBED_MODEL")
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run necken")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{necken, stderr, stdout};
 
 fn fixtures(dir: &Path) -> Vec<PathBuf> {
     // A NeckenML file in the newer layout with a hambo-like long first beat...
@@ -431,139 +404,4 @@ fn read_only_commands_never_create_a_store() {
         );
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
-}
-
-#[test]
-fn analysis_without_the_networks_is_asked_for_and_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.sled");
-    let demo =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
-    let o = necken(
-        &store,
-        &[
-            "analyze",
-            "--json",
-            "--no-beat-model",
-            "--no-embed-model",
-            demo.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
-    assert_eq!(v["models"], serde_json::json!([]), "{v}");
-    assert!(v["vocal_score"].is_null(), "no network, no score: {v}");
-    assert_eq!(v["meter"], "3/4");
-
-    let missing = dir.path().join("gone.onnx");
-    let o = necken(
-        &store,
-        &[
-            "analyze",
-            "--force",
-            "--beat-model",
-            missing.to_str().unwrap(),
-            demo.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("gone.onnx") && stderr(&o).contains("--no-beat-model"),
-        "{}",
-        stderr(&o)
-    );
-    let o = necken(
-        &store,
-        &[
-            "analyze",
-            "--force",
-            "--embed-model",
-            missing.to_str().unwrap(),
-            demo.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("gone.onnx") && stderr(&o).contains("--no-embed-model"),
-        "{}",
-        stderr(&o)
-    );
-}
-
-/// The bundled heads: v2 reads the embedding, so it is tried on a clip analyzed with both
-/// networks (the README's first command).
-#[test]
-fn the_bundled_style_heads_call_the_demo_clip_a_polska() {
-    let dir = tempfile::tempdir().unwrap();
-    let demo =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
-    for (k, head) in ["models/style-head-v1.nkhead", "models/style-head-v2.nkhead"]
-        .iter()
-        .enumerate()
-    {
-        let store = dir.path().join(format!("{k}.sled"));
-        let o = necken(
-            &store,
-            &["analyze", "--json", "--model", head, demo.to_str().unwrap()],
-        );
-        assert!(o.status.success(), "{head}: {}", stderr(&o));
-        let v: serde_json::Value =
-            serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
-        assert_eq!(v["style"], "polska", "{head}: {v}");
-        assert_eq!(v["style_source"], "model", "{head}: {v}");
-    }
-}
-
-/// Raw artifacts hold what the audio says: a schottis analyzed with `--no-model` and with the
-/// default head gives the same record (but its analysis time), the tracker's 2/4 bars are in
-/// it, and re-analysis with the head names them 4/4 — run from an empty directory, where the
-/// default models are the ones built in.
-#[test]
-fn a_head_decides_the_bars_at_reanalysis_not_in_the_artifacts() {
-    let dir = tempfile::tempdir().unwrap();
-    let dev = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/dev");
-    let labels = std::fs::read_to_string(dev.join("labels.csv")).unwrap();
-    let clip = labels
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|f| f[2] == "schottis" && f[3] == "4")
-        .map(|f| dev.join(f[1]))
-        .unwrap();
-    let run = |store: &Path, args: &[&str]| {
-        let o = necken_in(dir.path(), store, args);
-        assert!(o.status.success(), "{}", stderr(&o));
-        o
-    };
-    let (plain, headed) = (
-        dir.path().join("plain.sled"),
-        dir.path().join("headed.sled"),
-    );
-    let clip_arg = clip.to_str().unwrap();
-    run(&plain, &["analyze", "--no-model", clip_arg]);
-    run(&headed, &["analyze", clip_arg]);
-    let record = |store: &Path| {
-        let s = SledStore::open(store, &StoreConfig::default()).unwrap();
-        let mut a = codec::decode(
-            &s.get(&TrackId::of_file(&clip).unwrap())
-                .unwrap()
-                .unwrap()
-                .artifacts,
-        )
-        .unwrap();
-        a.provenance.analyzed_at = 0;
-        a
-    };
-    let (a, b) = (record(&plain), record(&headed));
-    assert_eq!(a, b, "the head must not change the raw artifacts");
-    assert_eq!(a.rhythm.beats_per_bar, Some(2), "the tracker hears 2/4");
-    assert!(a.beats.as_ref().unwrap().alternate_numbers.is_some());
-    let line = |o: &Output| -> serde_json::Value {
-        serde_json::from_str(stdout(o).lines().next().unwrap()).unwrap()
-    };
-    let with_head = line(&run(&plain, &["reanalyze", "--json"]));
-    assert_eq!(with_head["style"], "schottis", "{with_head}");
-    assert_eq!(with_head["meter"], "4/4", "{with_head}");
-    let without = line(&run(&headed, &["reanalyze", "--no-model", "--json"]));
-    assert_eq!(without["meter"], "2/4", "{without}");
 }

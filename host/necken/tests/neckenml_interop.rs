@@ -12,20 +12,13 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
+use common::repo_root as root;
+
+/// Runs necken from the repository root; it must succeed.
 fn necken(store: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_necken"))
-        .current_dir(root())
-        .env_remove("NECKEN_BEAT_MODEL")
-        .env_remove("NECKEN_EMBED_MODEL")
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run necken");
+    let o = common::necken(store, args);
     assert!(
         o.status.success(),
         "necken {args:?}: {}",
