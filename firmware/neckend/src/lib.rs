@@ -24,6 +24,7 @@ pub mod mqtt;
 pub mod music;
 mod outputs;
 pub mod smoother;
+pub mod tune_change;
 
 /// Entry point shared by the `neckend` binary and the test harness's copy of it.
 pub fn main() -> std::process::ExitCode {

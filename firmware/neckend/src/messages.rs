@@ -43,6 +43,10 @@ pub struct StylePayload {
     pub since: u64,
     /// Up to three most probable styles of the latest window.
     pub top: Vec<StyleProbability>,
+    /// Seconds since the source (capture or file) began at the end of the window this was
+    /// decided on (the beat messages' clock).
+    #[serde(default)]
+    pub time: f64,
     /// Unix time (ms) when the message was made.
     pub ts: u64,
 }
@@ -65,6 +69,7 @@ impl StylePayload {
                     p: *p,
                 })
                 .collect(),
+            time: (s.time_s * 100.0).round() / 100.0,
             ts,
         }
     }

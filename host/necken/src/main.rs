@@ -1,6 +1,7 @@
 //! `necken`: the host tool. Thin wiring of the libraries to the command line; every command
 //! lives in its own module under `commands/`.
 
+mod calibrate;
 mod commands;
 mod output;
 mod train;

@@ -99,6 +99,12 @@ impl Config {
                 a.beat_share
             ));
         }
+        if !(0.0..1.0).contains(&a.min_confidence) {
+            return Err(format!(
+                "analysis.min_confidence must be 0..1, not {}",
+                a.min_confidence
+            ));
+        }
         if !(0.0..=200.0).contains(&a.beat_lead_ms) {
             return Err(format!(
                 "analysis.beat_lead_ms must be 0..=200, not {}",
@@ -190,6 +196,7 @@ impl Config {
             profile: Profile::from_name(&c.store.profile).unwrap_or(Profile::Standard),
             confirm_windows: c.analysis.confirm_windows,
             switch_margin: c.analysis.switch_margin,
+            min_confidence: c.analysis.min_confidence,
             net_share: c.analysis.beat_share,
             beat_pulse: c.analysis.beat_pulse,
             beat_lead_frames: (c.analysis.beat_lead_ms / 1000.0 * FRAME_RATE).round() as usize,

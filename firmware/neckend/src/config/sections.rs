@@ -156,6 +156,9 @@ pub struct AnalysisSection {
     pub confirm_windows: u32,
     /// ...and beaten the published style's probability by this margin in the last one.
     pub switch_margin: f32,
+    /// A window whose top style is below this probability votes `unknown`: a dancer would
+    /// rather hear "not sure" than a confident wrong dance.
+    pub min_confidence: f32,
 }
 
 impl Default for AnalysisSection {
@@ -171,6 +174,7 @@ impl Default for AnalysisSection {
             style_model: Path::new("models").join(necken_model_files::STYLE_HEAD),
             confirm_windows: 2,
             switch_margin: 0.1,
+            min_confidence: necken_core::classify::MIN_MODEL_CONFIDENCE,
         }
     }
 }

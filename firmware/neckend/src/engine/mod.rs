@@ -26,6 +26,7 @@ use necken_rhythm::FRAME_RATE;
 
 use crate::music::{MusicChange, MusicDetector};
 use crate::smoother::StyleSmoother;
+use crate::tune_change::TuneChangeDetector;
 use segment::OpenSegment;
 
 /// The engine for one source.
@@ -52,6 +53,10 @@ pub struct Engine {
     parts: u32,
     style_since: u64,
     last_tempo: Option<f64>,
+    /// Watches the streamed beats for the next tune.
+    change: TuneChangeDetector,
+    /// Frame where the current tune began, when a change was heard inside the segment.
+    tune_start: Option<u64>,
 }
 
 impl Engine {
@@ -85,9 +90,15 @@ impl Engine {
             held: VecDeque::with_capacity(16),
             net_out: Vec::with_capacity(16),
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
-            smoother: StyleSmoother::new(settings.confirm_windows, settings.switch_margin),
+            smoother: StyleSmoother::new(
+                settings.confirm_windows,
+                settings.switch_margin,
+                settings.min_confidence,
+            ),
             tracker: StreamingTracker::new(TrackerConfig::default())
                 .with_lead(settings.beat_lead_frames),
+            change: TuneChangeDetector::new(),
+            tune_start: None,
             scratch: Vec::with_capacity(64),
             settings,
             source,
@@ -111,7 +122,11 @@ impl Engine {
     /// history in it).
     pub fn reload(&mut self, models: Models, settings: EngineSettings) {
         self.head = models.style;
-        self.smoother = StyleSmoother::new(settings.confirm_windows, settings.switch_margin);
+        self.smoother = StyleSmoother::new(
+            settings.confirm_windows,
+            settings.switch_margin,
+            settings.min_confidence,
+        );
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
         self.settings.min_segment_frames = settings.min_segment_frames;
@@ -298,6 +313,8 @@ impl Engine {
                     time_s: self.time_s(),
                 });
                 self.withdraw_style(emit);
+                self.change.reset();
+                self.tune_start = None;
                 if self.source.file.is_none() {
                     self.close_segment(emit);
                 }
@@ -316,6 +333,9 @@ impl Engine {
                 bar: self.bar.max(1),
                 tempo_bpm: b.tempo_bpm,
             }));
+            if let Some(first) = self.change.push(b.frame, b.beats_per_bar, b.tempo_bpm) {
+                self.next_tune(first, emit);
+            }
         }
         self.frame += 1;
         if let Some(seg) = &mut self.segment {

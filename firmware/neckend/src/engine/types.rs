@@ -33,6 +33,8 @@ pub struct EngineSettings {
     pub confirm_windows: u32,
     /// Style hysteresis: margin.
     pub switch_margin: f32,
+    /// Style hysteresis: a window's top style below this probability votes `unknown`.
+    pub min_confidence: f32,
     /// The beat network's share of the activations (when there is a network).
     pub net_share: f32,
     /// Frames per streamed network inference.

@@ -4,6 +4,7 @@
 use necken_analysis::{analyze_frames, attach_embeddings, SourceFacts, StageTimes};
 use necken_core::classify::DecisionSource;
 use necken_core::notation::interpret;
+use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::PatchEmbeddings;
 use necken_rhythm::mel::PATCH_HOP_S;
@@ -12,16 +13,55 @@ use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
 use super::segment::seg_net;
 use super::{Engine, EngineEvent, StyleInfo};
 
-/// A published style is re-sent when the window tempo moves by more than this fraction.
+/// A published style is re-sent when the window tempo moves by more than this fraction...
 const TEMPO_CHANGE: f64 = 0.03;
+/// ...but not by more than this: such a jump is more likely the next tune, and re-sending the
+/// old style then would announce it again for music it no longer describes.
+const TEMPO_JUMP: f64 = crate::tune_change::TEMPO_TOLERANCE as f64;
 
 impl Engine {
+    /// A new tune began at `first` (a frame): the published style is held back as `unknown`,
+    /// and the windows from now on start no earlier than the new tune.
+    pub(super) fn next_tune(&mut self, first: u64, emit: &mut dyn FnMut(EngineEvent)) {
+        self.tune_start = Some(first);
+        self.last_tempo = None;
+        log::info!(
+            "{}: a new tune at {:.1} s",
+            self.source.name,
+            first as f64 / FRAME_RATE as f64
+        );
+        if self.smoother.hold_back() {
+            self.style_since = (self.settings.clock)();
+            emit(EngineEvent::Style(StyleInfo {
+                style: Some(Style::Unknown),
+                confidence: 0.0,
+                tempo_bpm: None,
+                meter: None,
+                since: self.style_since,
+                top: Vec::new(),
+                time_s: self.time_s(),
+            }));
+        }
+    }
+
     pub(super) fn classify_window(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
         let Some(seg) = &self.segment else { return };
-        if !self.music.playing() || seg.frames.len() < self.settings.window_frames / 2 {
+        // Frames of the segment that belong to the current tune.
+        let tune_from = self
+            .tune_start
+            .filter(|&f| f > seg.start_frame)
+            .map_or(0, |f| {
+                ((f - seg.start_frame) as usize).min(seg.frames.len())
+            });
+        let tune_frames = seg.frames.len() - tune_from;
+        if !self.music.playing() || tune_frames < self.settings.window_frames / 2 {
             return;
         }
-        let from = seg.frames.len().saturating_sub(self.settings.window_frames);
+        let from = seg
+            .frames
+            .len()
+            .saturating_sub(self.settings.window_frames)
+            .max(tune_from);
         let window = &seg.frames[from..];
         let facts = window_facts(window);
         let net = seg_net(&seg.frames, &seg.net).map(|n| &n[from..]);
@@ -51,8 +91,20 @@ impl Engine {
         let Some(style) = self.smoother.published() else {
             return;
         };
+        let window_top = probabilities
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(s, _)| *s);
+        // A tempo update re-sends the published style only while the windows still agree
+        // with it: a disputed style is not news.
+        if changed.is_none() && window_top != Some(style) {
+            return;
+        }
         let tempo_moved = match (features.tempo_bpm, self.last_tempo) {
-            (Some(t), Some(last)) => (t - last).abs() > TEMPO_CHANGE * last,
+            (Some(t), Some(last)) => {
+                let moved = (t - last).abs();
+                moved > TEMPO_CHANGE * last && moved <= TEMPO_JUMP * last
+            }
             (Some(_), None) => true,
             _ => false,
         };

@@ -9,6 +9,7 @@ use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 
 use super::{CliResult, Context};
+use crate::calibrate;
 use crate::train::{fit_linear_head, TrainConfig};
 
 /// Arguments of `necken train-head`.
@@ -29,6 +30,13 @@ pub struct Args {
     /// Gradient steps.
     #[arg(long, default_value_t = 3000)]
     steps: usize,
+    /// L2 penalty on the weights (larger = smoother head, less fitted to the training clips).
+    #[arg(long, default_value_t = 1e-3)]
+    l2: f64,
+    /// Held-out labels (same CSV form) to fit the head's temperature on: tracks matching them
+    /// are left out of training, and the reliability table before and after is printed.
+    #[arg(long)]
+    calibrate: Vec<PathBuf>,
 }
 
 fn read_labels(path: &Path) -> CliResult<HashMap<String, Style>> {
@@ -71,17 +79,29 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     for l in &args.labels {
         labels.extend(read_labels(l)?);
     }
+    let mut held_out = HashMap::new();
+    for l in &args.calibrate {
+        held_out.extend(read_labels(l)?);
+    }
     let store = ctx.open_existing_store()?;
     let mut examples = Vec::new();
+    let mut validation = Vec::new();
     let mut skipped = 0usize;
     store.for_each(&mut |rec| {
         let stem = Path::new(&rec.meta.source_path)
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match (labels.get(&stem), codec::decode(&rec.artifacts)) {
-            (Some(&style), Ok(a)) => examples.push((features::derive(&a).feature_vector, style)),
-            _ => skipped += 1,
+        let Ok(a) = codec::decode(&rec.artifacts) else {
+            skipped += 1;
+            return Ok(());
+        };
+        if let Some(&style) = held_out.get(&stem) {
+            validation.push((features::derive(&a).feature_vector, style));
+        } else if let Some(&style) = labels.get(&stem) {
+            examples.push((features::derive(&a).feature_vector, style));
+        } else {
+            skipped += 1;
         }
         Ok(())
     })?;
@@ -90,9 +110,27 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     }
     let config = TrainConfig {
         steps: args.steps,
+        l2: args.l2,
         ..TrainConfig::default()
     };
-    let head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
+    let mut head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
+    if !args.calibrate.is_empty() {
+        if validation.is_empty() {
+            return Err("no stored track matches a --calibrate label".into());
+        }
+        let before = calibrate::reliability(&head, &validation);
+        let t = calibrate::fit_temperature(&head, &validation);
+        calibrate::apply_temperature(&mut head, t);
+        let after = calibrate::reliability(&head, &validation);
+        eprint!(
+            "{}{}",
+            calibrate::format_table(
+                &format!("held out ({} tracks), uncalibrated", validation.len()),
+                &before
+            ),
+            calibrate::format_table(&format!("held out, temperature {t:.3}"), &after)
+        );
+    }
     let correct = examples
         .iter()
         .filter(|(x, s)| {

@@ -1,0 +1,137 @@
+//! Telling that one tune has given way to the next: in a hall tunes follow each other with a
+//! few seconds' gap or none, and a style window straddling two tunes names neither.
+//!
+//! The streaming tracker re-locks on the new tune's tempo and bar by itself; this watches its
+//! beats. The rhythm is *settled* once [`SETTLE_BEATS`] consecutive beats agree on the bar
+//! family (ternary or binary) and the tempo (within [`TEMPO_TOLERANCE`]); a change is a new
+//! settled rhythm that differs from the previous one, dated at its first beat, so the style
+//! windows after it can leave out the previous tune.
+
+/// Consecutive agreeing beats that make a rhythm settled.
+pub const SETTLE_BEATS: usize = 6;
+/// Tempi within this ratio of each other are one tempo.
+pub const TEMPO_TOLERANCE: f32 = 0.12;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Rhythm {
+    ternary: bool,
+    tempo_bpm: f32,
+}
+
+impl Rhythm {
+    fn agrees(&self, other: &Rhythm) -> bool {
+        self.ternary == other.ternary
+            && (self.tempo_bpm / other.tempo_bpm - 1.0).abs() <= TEMPO_TOLERANCE
+    }
+}
+
+/// The detector's state.
+#[derive(Debug, Default)]
+pub struct TuneChangeDetector {
+    settled: Option<Rhythm>,
+    /// The run of agreeing beats being watched: its first beat's frame, its rhythm, its length.
+    run: Option<(u64, Rhythm, usize)>,
+}
+
+impl TuneChangeDetector {
+    /// A detector that has heard nothing.
+    pub fn new() -> TuneChangeDetector {
+        TuneChangeDetector::default()
+    }
+
+    /// Forgets the settled rhythm (the music stopped: what follows is a new tune anyway).
+    pub fn reset(&mut self) {
+        *self = TuneChangeDetector::default();
+    }
+
+    /// Takes one beat (its frame, bar length and tempo); returns the frame where a new tune
+    /// began when this beat settles a rhythm unlike the previous settled one.
+    pub fn push(&mut self, frame: u64, beats_per_bar: u8, tempo_bpm: f32) -> Option<u64> {
+        if !tempo_bpm.is_finite() || tempo_bpm <= 0.0 {
+            return None;
+        }
+        let beat = Rhythm {
+            ternary: beats_per_bar == 3,
+            tempo_bpm,
+        };
+        let (first, rhythm, len) = match self.run {
+            // The run's tempo follows its latest beats, so a slow drift stays one run.
+            Some((first, r, len)) if r.agrees(&beat) => (first, beat, len + 1),
+            _ => (frame, beat, 1),
+        };
+        self.run = Some((first, rhythm, len));
+        if len < SETTLE_BEATS {
+            return None;
+        }
+        match self.settled {
+            Some(s) if s.agrees(&rhythm) => {
+                self.settled = Some(rhythm);
+                None
+            }
+            Some(_) if len == SETTLE_BEATS => {
+                self.settled = Some(rhythm);
+                Some(first)
+            }
+            Some(_) => None,
+            None => {
+                self.settled = Some(rhythm);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Beats at `bpm` from `from_s` for `seconds`, with `bpb` beats per bar.
+    fn beats(from_s: f64, seconds: f64, bpm: f32, bpb: u8) -> Vec<(u64, u8, f32)> {
+        let step = 60.0 / bpm as f64;
+        (0..)
+            .map(|i| from_s + i as f64 * step)
+            .take_while(|t| *t < from_s + seconds)
+            .map(|t| ((t * 100.0) as u64, bpb, bpm))
+            .collect()
+    }
+
+    fn changes(beats: &[(u64, u8, f32)]) -> Vec<u64> {
+        let mut d = TuneChangeDetector::new();
+        beats
+            .iter()
+            .filter_map(|&(f, b, t)| d.push(f, b, t))
+            .collect()
+    }
+
+    #[test]
+    fn a_polska_then_a_schottis_is_one_change_dated_at_the_schottis() {
+        let mut all = beats(0.0, 60.0, 120.0, 3);
+        all.extend(beats(60.0, 60.0, 160.0, 4));
+        assert_eq!(changes(&all), vec![6000]);
+    }
+
+    #[test]
+    fn the_same_tempo_in_another_bar_family_is_a_change() {
+        let mut all = beats(0.0, 30.0, 120.0, 3);
+        all.extend(beats(30.0, 30.0, 120.0, 2));
+        assert_eq!(changes(&all), vec![3000]);
+    }
+
+    #[test]
+    fn drift_a_few_stray_beats_and_two_or_four_beat_bars_are_no_change() {
+        let mut all: Vec<(u64, u8, f32)> = (0..200)
+            .map(|i| {
+                (
+                    i * 50,
+                    if i % 20 < 10 { 2 } else { 4 },
+                    110.0 + i as f32 * 0.1,
+                )
+            })
+            .collect();
+        // Three beats at a wrong tempo, then the tune goes on.
+        all[100].2 = 80.0;
+        all[101].2 = 80.0;
+        all[102].2 = 80.0;
+        assert!(changes(&all).is_empty());
+    }
+}
