@@ -11,7 +11,7 @@ Tunes 2 and 3 of a set are the changes; tune 1 is the start from nothing.
 Report only on dev and dev-hall; tune on generated clips.
 
 usage: eval_sets.py CLIP_DIR [--gap S] [--max-sets N] [--out DIR] [--json FILE] [-- NECKEND_ARGS...]
-Needs numpy, scipy and soundfile; neckend built (target/release/neckend).
+Needs numpy, scipy and soundfile; neckend built (target/release/neckend, or $NECKEND_BIN).
 """
 import argparse
 import csv
@@ -122,7 +122,7 @@ def main():
     out = a.out or f"/tmp/necken-sets-{os.path.basename(clips)}-gap{a.gap:g}"
     os.makedirs(out, exist_ok=True)
     rows = list(csv.DictReader(open(os.path.join(clips, "labels.csv"))))
-    binary = os.path.join(ROOT, "target/release/neckend")
+    binary = os.environ.get("NECKEND_BIN") or os.path.join(ROOT, "target/release/neckend")
     results = []
     for n, tunes in enumerate(make_sets(rows)[:a.max_sets]):
         audio, truth, spans, t0 = [], [], [], 0.0

@@ -5,7 +5,7 @@ from its rolling windows, (2) the share of all its published style messages that
 and (3) the style of the stored track. Only report on dev; tune on generated clips.
 
 usage: scripts/eval_stream_styles.py CLIP_DIR [--model HEAD] [NECKEND_ARGS...]
-  default: --model models/style-head-v2.nkhead with both networks
+  default: --model models/style-head-v3.nkhead with both networks
 """
 import csv
 import json
@@ -20,9 +20,9 @@ NAMES = {"engelska_reel": "engelska", "ganglat_marsch": "gånglåt/marsch"}
 
 def main():
     clips = sys.argv[1]
-    extra = sys.argv[2:] or ["--model", "models/style-head-v2.nkhead"]
+    extra = sys.argv[2:] or ["--model", "models/style-head-v3.nkhead"]
     if "--beat-model" not in extra and "--no-beat-model" not in extra:
-        extra += ["--beat-model", "models/beat-tcn-v1.onnx"]
+        extra += ["--beat-model", "models/beat-tcn-v2.onnx"]
     if "--embed-model" not in extra and "--no-embed-model" not in extra:
         extra += ["--embed-model", "models/embed-cnn-v1.onnx"]
     binary = os.path.join(ROOT, "target/release/neckend")

@@ -270,7 +270,9 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
     for b in &beats {
         let n = b["beat"].as_u64().unwrap();
         assert!(n >= 1 && n <= b["beats_per_bar"].as_u64().unwrap(), "{b}");
-        let lag = b["lag_ms"].as_f64().expect("paced input reports lag");
+        let lag = b["lag_ms"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("paced input reports lag: {b}"));
         // Beats are predicted up to `beat_lead_ms` (60 by default) before the analysed audio
         // reaches them, never further ahead (a frame of slack for rounding).
         assert!(lag > -75.0 && lag < 500.0, "lag {lag} ms");

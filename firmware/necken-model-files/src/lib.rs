@@ -15,25 +15,25 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// File name of the default beat/downbeat network.
-pub const BEAT_NET: &str = "beat-tcn-v1.onnx";
+pub const BEAT_NET: &str = "beat-tcn-v2.onnx";
 /// File name of the default embedding and instrumental/vocal network.
 pub const EMBED_NET: &str = "embed-cnn-v1.onnx";
 /// File name of the default style head.
-pub const STYLE_HEAD: &str = "style-head-v2.nkhead";
+pub const STYLE_HEAD: &str = "style-head-v3.nkhead";
 
 /// The repository's manifest, as built in.
 const MANIFEST: &str = include_str!("../../../models/SHA256SUMS");
 
 /// The built-in copies of the default models.
 const BUNDLED: [(&str, &[u8]); 3] = [
-    (BEAT_NET, include_bytes!("../../../models/beat-tcn-v1.onnx")),
+    (BEAT_NET, include_bytes!("../../../models/beat-tcn-v2.onnx")),
     (
         EMBED_NET,
         include_bytes!("../../../models/embed-cnn-v1.onnx"),
     ),
     (
         STYLE_HEAD,
-        include_bytes!("../../../models/style-head-v2.nkhead"),
+        include_bytes!("../../../models/style-head-v3.nkhead"),
     ),
 ];
 

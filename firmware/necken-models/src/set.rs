@@ -92,9 +92,9 @@ mod tests {
         let set = ModelSet::load(&ModelChoices::defaults(), &[]).unwrap();
         assert_eq!(
             necken_rhythm::learned::BeatActivationModel::id(set.beat.as_ref().unwrap().as_ref()),
-            "beat-tcn-v1"
+            "beat-tcn-v2"
         );
-        assert_eq!(set.head.as_ref().unwrap().id, "necken-style-head-v2");
+        assert_eq!(set.head.as_ref().unwrap().id, "necken-style-head-v3");
         assert!(set.embed.is_some());
         let off = ModelChoices {
             beat: ModelChoice::Off,

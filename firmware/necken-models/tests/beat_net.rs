@@ -11,13 +11,15 @@ use common::{cosine, root};
 
 #[test]
 fn rust_front_end_and_tract_match_pytorch_on_the_fixture_clips() {
-    compare_with_pytorch("beat-tcn-v1.onnx", 0.99, Some(1e-3));
+    compare_with_pytorch("beat-tcn-v1.onnx", "beat-tcn-v1", 0.99, Some(1e-3));
+    compare_with_pytorch("beat-tcn-v2.onnx", "beat-tcn-v2", 0.99, Some(1e-3));
 }
 
-/// The int8 variant against the *float* network's PyTorch output: what quantization costs.
+/// The int8 variants against the *float* network's PyTorch output: what quantization costs.
 #[test]
 fn the_int8_variant_stays_close_to_the_float_network() {
-    compare_with_pytorch("beat-tcn-v1-int8.onnx", 0.97, None);
+    compare_with_pytorch("beat-tcn-v1-int8.onnx", "beat-tcn-v1", 0.97, None);
+    compare_with_pytorch("beat-tcn-v2-int8.onnx", "beat-tcn-v2", 0.97, None);
 }
 
 /// The demo clip's front-end frames and their log bands, frame-major.
@@ -33,29 +35,35 @@ fn demo_bands() -> (Vec<necken_rhythm::frontend::FrameFeatures>, Vec<f32>) {
 
 /// The fixture clips with a PyTorch reference: the demo clip (reference from training) and
 /// the embedding fixtures (reference from `scripts/models/beat_reference.py`, PyTorch with the
-/// committed weights).
-fn fixture_clips() -> Vec<(PathBuf, PathBuf)> {
+/// committed weights) where one exists for the network (`<stem>.<network>.act`; beat-tcn-v2
+/// has the demo clip's, from its training run).
+fn fixture_clips(network: &str) -> Vec<(PathBuf, PathBuf)> {
     let demo = root().join("tests/fixtures/demo");
     let embed = root().join("tests/fixtures/embed");
-    vec![
-        (
-            demo.join("demo_polska.ogg"),
-            demo.join("demo_polska.beat-tcn-v1.act"),
-        ),
-        (
-            embed.join("train_04a5c6cb.ogg"),
-            embed.join("train_04a5c6cb.beat-tcn-v1.act"),
-        ),
-        (
-            embed.join("train_10be10c5.flac"),
-            embed.join("train_10be10c5.beat-tcn-v1.act"),
-        ),
+    let clips: Vec<(PathBuf, PathBuf)> = [
+        demo.join("demo_polska.ogg"),
+        embed.join("train_04a5c6cb.ogg"),
+        embed.join("train_10be10c5.flac"),
     ]
+    .into_iter()
+    .map(|c| {
+        let act = c.with_extension(format!("{network}.act"));
+        (c, act)
+    })
+    .filter(|(_, act)| act.exists())
+    .collect();
+    assert!(
+        clips
+            .first()
+            .is_some_and(|(c, _)| c.ends_with("demo_polska.ogg")),
+        "the demo clip has a {network} reference"
+    );
+    clips
 }
 
-fn compare_with_pytorch(model: &str, min_cosine: f64, max_abs_diff: Option<f32>) {
+fn compare_with_pytorch(model: &str, network: &str, min_cosine: f64, max_abs_diff: Option<f32>) {
     let net = BeatNet::load(&root().join("models").join(model)).unwrap();
-    for (clip, act) in fixture_clips() {
+    for (clip, act) in fixture_clips(network) {
         let bands: Vec<f32> = necken_analysis::file_frames_with_bands(&clip)
             .unwrap()
             .iter()

@@ -138,9 +138,13 @@ pub fn run_file(
         emit,
     };
     let info = decode_file(path, &mut sink).map_err(|e| e.to_string())?;
+    // Beats flushed at the end are as paced as the others: a paced run reports their lag too.
     let clock = SourceClock {
         started: sink.started,
-        speed: None,
+        speed: match sink.pacing {
+            Pacing::Realtime { speed } => Some(speed),
+            _ => None,
+        },
     };
     let interrupted = info.interrupted || stop.load(Ordering::Relaxed);
     if let Some(mut engine) = sink.engine.take() {

@@ -13,7 +13,7 @@ use super::CliResult;
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Beat/downbeat network mixed into the tracker's activations (ONNX, checked against the
-    /// `SHA256SUMS` beside it). Default: models/beat-tcn-v1.onnx from the working directory
+    /// `SHA256SUMS` beside it). Default: models/beat-tcn-v2.onnx from the working directory
     /// or the install root (beside the executable), else the copy built into necken.
     #[arg(long, env = "NECKEN_BEAT_MODEL")]
     pub beat_model: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub struct ModelArgs {
 pub struct HeadArgs {
     /// Style head (`.nkhead`): names each track's dance, and binary bars by the dance's
     /// notation (4/4 schottis and marches, 2/4 polka and engelska). Default:
-    /// models/style-head-v2.nkhead from the working directory or the install root, else the
+    /// models/style-head-v3.nkhead from the working directory or the install root, else the
     /// copy built into necken.
     #[arg(long, env = "NECKEN_STYLE_MODEL")]
     pub model: Option<PathBuf>,
