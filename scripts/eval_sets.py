@@ -96,7 +96,8 @@ def style_lock(styles, truth, start, end):
     """(seconds to the first right style message, wrong styles published before it)."""
     wrong = 0
     for s in styles:
-        if not start <= s["time"] < end:
+        # neckend before 2026-12-02 did not date its style messages: no style result then.
+        if "time" not in s or not start <= s["time"] < end:
             continue
         if s["style"] == truth:
             return s["time"] - start, wrong
