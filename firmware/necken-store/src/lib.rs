@@ -8,6 +8,7 @@
 mod outbox;
 pub mod retention;
 mod sled_store;
+pub mod sync;
 mod track;
 
 pub use outbox::Outbox;
@@ -68,6 +69,13 @@ pub trait ArtifactStore {
     fn mark_pulled(&self, seq: u64) -> Result<(), StoreError>;
     /// The highest sequence number recorded by [`ArtifactStore::mark_pulled`] (0 = none).
     fn pulled_through(&self) -> Result<u64, StoreError>;
+    /// The sequence number of the latest stored write (0 for an empty store).
+    fn last_seq(&self) -> Result<u64, StoreError>;
+    /// A small named value the store keeps for its user (a host's pull position per device,
+    /// a pushed style head), or `None`.
+    fn setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sets (or with `None` removes) a named value, durably.
+    fn set_setting(&self, key: &str, value: Option<&[u8]>) -> Result<(), StoreError>;
     /// The durable queue of outgoing messages kept with the tracks (bounded to `capacity`,
     /// oldest dropped first), so that a message accepted before a crash is sent after it.
     fn message_queue(

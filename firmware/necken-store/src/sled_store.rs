@@ -29,14 +29,16 @@ const META_FORMAT: u8 = 1;
 /// Key in the `state` tree of the highest sequence number pulled off the device.
 const PULLED_THROUGH: &[u8] = b"pulled_through";
 
-/// A sled database with four trees: `meta` (id → metadata), `artifacts` (id → record),
-/// `seq` (big-endian sequence number → id) and `state` (the store's own marks).
+/// A sled database with five trees: `meta` (id → metadata), `artifacts` (id → record),
+/// `seq` (big-endian sequence number → id), `state` (the store's own marks) and `settings`
+/// (its user's named values).
 pub struct SledStore {
     db: sled::Db,
     meta: sled::Tree,
     artifacts: sled::Tree,
     seq: sled::Tree,
     state: sled::Tree,
+    settings: sled::Tree,
 }
 
 fn engine(e: impl std::fmt::Display) -> StoreError {
@@ -72,12 +74,14 @@ impl SledStore {
         let artifacts = db.open_tree("artifacts").map_err(engine)?;
         let seq = db.open_tree("seq").map_err(engine)?;
         let state = db.open_tree("state").map_err(engine)?;
+        let settings = db.open_tree("settings").map_err(engine)?;
         Ok(SledStore {
             db,
             meta,
             artifacts,
             seq,
             state,
+            settings,
         })
     }
 
@@ -261,6 +265,33 @@ impl ArtifactStore for SledStore {
         })
     }
 
+    fn last_seq(&self) -> Result<u64, StoreError> {
+        match self.seq.last().map_err(engine)? {
+            Some((k, _)) => Ok(u64::from_be_bytes(k.as_ref().try_into().map_err(|_| {
+                StoreError::Engine(format!("sequence key of {} bytes", k.len()))
+            })?)),
+            None => Ok(0),
+        }
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .settings
+            .get(key.as_bytes())
+            .map_err(engine)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn set_setting(&self, key: &str, value: Option<&[u8]>) -> Result<(), StoreError> {
+        match value {
+            Some(v) => self.settings.insert(key.as_bytes(), v).map(|_| ()),
+            None => self.settings.remove(key.as_bytes()).map(|_| ()),
+        }
+        .map_err(engine)?;
+        self.db.flush().map_err(engine)?;
+        Ok(())
+    }
+
     fn message_queue(
         &self,
         capacity: usize,
@@ -328,5 +359,13 @@ mod tests {
         assert_eq!(later, vec![s3]);
         let s4 = store.put(&meta(3), b"three").unwrap();
         assert!(s4 > s3, "sequence numbers keep rising across reopen");
+        assert_eq!(store.last_seq().unwrap(), s4);
+        assert_eq!(store.setting("pull/hall1").unwrap(), None);
+        store.set_setting("pull/hall1", Some(b"7")).unwrap();
+        drop(store);
+        let store = SledStore::open(&path, &StoreConfig::default()).unwrap();
+        assert_eq!(store.setting("pull/hall1").unwrap().as_deref(), Some(&b"7"[..]));
+        store.set_setting("pull/hall1", None).unwrap();
+        assert_eq!(store.setting("pull/hall1").unwrap(), None);
     }
 }

@@ -79,6 +79,10 @@ pub struct Args {
     /// Also write every event as a JSON line to this file ("-" = stdout).
     #[arg(long)]
     pub events: Option<PathBuf>,
+    /// Allow this MQTT client id to pull stored tracks and push style heads (repeatable; adds
+    /// to `[pull] allow`). None is allowed by default.
+    #[arg(long = "allow-pull", value_name = "CLIENT_ID")]
+    pub allow_pull: Vec<String>,
     /// Folder poll interval, ms.
     #[arg(long, default_value_t = 1000)]
     pub poll_ms: u64,
@@ -130,6 +134,11 @@ impl Args {
         }
         if self.no_mqtt {
             c.mqtt.enabled = false;
+        }
+        for id in &self.allow_pull {
+            if !c.pull.allow.contains(id) {
+                c.pull.allow.push(id.clone());
+            }
         }
         if !(self.speed > 0.0 && self.speed <= 1000.0) {
             return Err(format!("--speed must be in (0, 1000], not {}", self.speed));

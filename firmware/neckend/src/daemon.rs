@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::engine::{EngineSettings, Models};
 use crate::files::{run_file, FileEnd, FolderWatch, Pacing};
 use crate::live::run_live;
-use crate::mqtt::{MqttSettings, Publisher};
+use crate::mqtt::{MqttSettings, Publisher, ServeSetup, SharedStore, PUSHED_HEAD};
 use crate::outputs::Outputs;
 
 pub use crate::args::{load_models, Args};
@@ -34,6 +34,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     }
     signal_hook::flag::register(signal_hook::consts::SIGHUP, reload.clone())
         .map_err(|e| format!("signals: {e}"))?;
+    // Set by the MQTT serving thread when a host pushed a style head.
+    let head_pushed = Arc::new(AtomicBool::new(false));
+    let wants_reload = || reload.load(Ordering::Relaxed) || head_pushed.load(Ordering::Relaxed);
 
     let mut models = load_models(&config)?;
     if models.style.is_none() {
@@ -71,6 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         })?,
     );
     log::info!("store {}", store_path.display());
+    apply_pushed_head(store.as_ref(), &mut models);
     let publisher = if config.mqtt.enabled {
         let outbox = store
             .message_queue(config.mqtt.max_queued)
@@ -82,7 +86,29 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             config.mqtt.host,
             config.mqtt.port
         );
-        Some(Publisher::start(settings, outbox))
+        let serve = ServeSetup {
+            store: store.clone() as SharedStore,
+            allow: config.pull.allow.clone(),
+            key: (!config.pull.key.is_empty()).then(|| config.pull.key.as_bytes().to_vec()),
+            has_embedding_net: models.embed.is_some(),
+            head_pushed: head_pushed.clone(),
+        };
+        if serve.allow.is_empty() {
+            log::info!("no host may pull tracks or push models (--allow-pull CLIENT_ID)");
+        } else {
+            log::info!(
+                "hosts that may pull tracks and push models: {}{}",
+                serve.allow.join(", "),
+                if serve.key.is_some() {
+                    " (signed requests only)"
+                } else {
+                    ""
+                }
+            );
+        }
+        let p = Publisher::start(settings, outbox, Some(serve));
+        announce_models(&p, &models);
+        Some(p)
     } else {
         None
     };
@@ -112,16 +138,27 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     let mut do_reload = |config: &mut Config,
                          models: &mut Models,
                          settings: &mut EngineSettings| {
+        head_pushed.store(false, Ordering::Relaxed);
+        if !reload.swap(false, Ordering::Relaxed) {
+            apply_pushed_head(store.as_ref(), models);
+            return;
+        }
         match args.config().and_then(|c| load_models(&c).map(|h| (c, h))) {
             Ok((c, h)) => {
-                if c.mqtt != config.mqtt || c.audio != config.audio || c.store != config.store {
+                if c.mqtt != config.mqtt
+                    || c.audio != config.audio
+                    || c.store != config.store
+                    || c.pull != config.pull
+                {
                     log::warn!(
-                        "SIGHUP: [mqtt], [audio] and [store] changes take effect after a restart"
+                        "SIGHUP: [mqtt], [audio], [store] and [pull] changes take effect after a \
+                         restart"
                     );
                 }
                 *settings = c.engine_settings();
                 *models = h;
                 *config = c;
+                apply_pushed_head(store.as_ref(), models);
                 log::info!(
                     "SIGHUP: configuration and models reloaded (new networks take over at the \
                      next file; live, at once)"
@@ -188,8 +225,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            if reload.swap(false, Ordering::Relaxed) {
+            if wants_reload() {
                 do_reload(&mut config, &mut models, &mut settings);
+                out.announce_models(&models);
             }
             if !handle_file(path, &models, &settings, &mut out) {
                 failed += 1;
@@ -202,8 +240,9 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         log::info!("watching {}", dir.display());
         let mut watch = FolderWatch::default();
         while !stop.load(Ordering::Relaxed) {
-            if reload.swap(false, Ordering::Relaxed) {
+            if wants_reload() {
                 do_reload(&mut config, &mut models, &mut settings);
+                out.announce_models(&models);
             }
             match watch.poll(dir) {
                 Ok(files) => {
@@ -224,7 +263,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             &mut models,
             &mut settings,
             &stop,
-            &reload,
+            &wants_reload,
             &mut out,
             &mut do_reload,
         )?;
@@ -240,6 +279,44 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A style head a host pushed (kept in the store) replaces the profile's; one that no longer
+/// loads is reported and the profile's stays.
+fn apply_pushed_head(store: &dyn ArtifactStore, models: &mut Models) {
+    let bytes = match store.setting(PUSHED_HEAD) {
+        Ok(Some(b)) => b,
+        Ok(None) => return,
+        Err(e) => return log::error!("pushed style head: {e}"),
+    };
+    match necken_core::head::StyleHead::from_bytes(&bytes) {
+        Ok(head) => {
+            if models.style.as_ref().map(|h| h.sha256()) != Some(head.sha256()) {
+                log::info!(
+                    "style head {} (pushed by a host) in use instead of {}",
+                    head.id,
+                    models
+                        .style
+                        .as_ref()
+                        .map_or("none".into(), |h| h.id.clone())
+                );
+                models.style = Some(Arc::new(head));
+            }
+        }
+        Err(e) => log::error!("the pushed style head does not load ({e}); keeping the profile's"),
+    }
+}
+
+/// Tells the publisher which models run (the retained `info` message).
+pub(crate) fn announce_models(p: &Publisher, models: &Models) {
+    let mut networks = Vec::new();
+    if let Some(b) = &models.beat {
+        networks.push(b.id().to_string());
+    }
+    if let Some(e) = &models.embed {
+        networks.push(e.id().to_string());
+    }
+    p.models(models.style.as_ref().map(|h| h.id.clone()), networks);
 }
 
 fn sleep_unless(stop: &AtomicBool, total: Duration) {

@@ -20,7 +20,7 @@ pub(crate) fn run_live(
     models: &mut Models,
     settings: &mut EngineSettings,
     stop: &AtomicBool,
-    reload: &AtomicBool,
+    wants_reload: &dyn Fn() -> bool,
     out: &mut Outputs,
     do_reload: &mut Reload,
 ) -> Result<(), String> {
@@ -46,9 +46,10 @@ pub(crate) fn run_live(
     let (mut last_dropped, mut last_xruns, mut last_bad) = (0, 0, 0);
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        if reload.swap(false, Ordering::Relaxed) {
+        if wants_reload() {
             let before = models.clone();
             do_reload(&mut config, models, settings);
+            out.announce_models(models);
             if models.same_networks(&before) {
                 engine.reload(models.clone(), settings.clone());
             } else {
@@ -116,7 +117,7 @@ pub(crate) fn run_live(
     _models: &mut Models,
     _settings: &mut EngineSettings,
     _stop: &AtomicBool,
-    _reload: &AtomicBool,
+    _wants_reload: &dyn Fn() -> bool,
     _out: &mut Outputs,
     _do_reload: &mut Reload,
 ) -> Result<(), String> {

@@ -15,6 +15,29 @@ pub mod topic {
     pub const BEAT: &str = "beat";
     /// [`super::TrackPayload`], QoS 1, queued while offline.
     pub const TRACK: &str = "track";
+    /// [`super::DeviceInfo`], retained, QoS 0, re-sent on connect and after each stored track.
+    pub const INFO: &str = necken_store::sync::topic::INFO;
+}
+
+/// `<prefix>info`: what `necken devices` shows of a device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// The device id.
+    pub device_id: String,
+    /// neckend's version.
+    pub version: String,
+    /// The style head in use (its id), `null` = tags only.
+    pub head: Option<String>,
+    /// The networks in use.
+    pub models: Vec<String>,
+    /// Tracks in the store.
+    pub tracks: u64,
+    /// The store's latest sequence number.
+    pub seq: u64,
+    /// Everything through this sequence number has been pulled by a host.
+    pub pulled_through: u64,
+    /// Unix time (ms) when the message was made.
+    pub ts: u64,
 }
 
 /// One style and its probability.
@@ -47,6 +70,9 @@ pub struct StylePayload {
     /// decided on (the beat messages' clock).
     #[serde(default)]
     pub time: f64,
+    /// The style head that decided (its id; `null` = tags only).
+    #[serde(default)]
+    pub head: Option<String>,
     /// Unix time (ms) when the message was made.
     pub ts: u64,
 }
@@ -70,6 +96,7 @@ impl StylePayload {
                 })
                 .collect(),
             time: (s.time_s * 100.0).round() / 100.0,
+            head: s.head.clone(),
             ts,
         }
     }
@@ -137,6 +164,9 @@ pub struct TrackPayload {
     pub vocal: Option<f32>,
     /// Models that made the artifacts (e.g. `beat-tcn-v1`); empty = DSP only.
     pub models: Vec<String>,
+    /// The style head that classified the track (`null` = tags only).
+    #[serde(default)]
+    pub head: Option<String>,
     /// Unix time (ms) when the message was made.
     pub ts: u64,
 }
@@ -165,6 +195,7 @@ impl TrackPayload {
                 .as_ref()
                 .map(|v| (v.vocal * 1000.0).round() / 1000.0),
             models: a.provenance.models.iter().map(|m| m.id.clone()).collect(),
+            head: s.head.clone(),
             ts,
         }
     }

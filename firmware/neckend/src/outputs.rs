@@ -32,6 +32,13 @@ pub(crate) struct Outputs {
 }
 
 impl Outputs {
+    /// Tells the publisher which models run now.
+    pub(crate) fn announce_models(&self, models: &crate::engine::Models) {
+        if let Some(p) = &self.publisher {
+            crate::daemon::announce_models(p, models);
+        }
+    }
+
     /// Keeps the store within `[store] max_mb` / `max_tracks` after a write of `added` record
     /// bytes. The stored total is read once, then followed write by write, so that a store
     /// within its limits costs nothing here.
@@ -146,6 +153,7 @@ impl Outputs {
                     if let Err(e) = publisher.durable(topic::TRACK, value, false) {
                         log::error!("cannot queue the track message: {e}");
                     }
+                    publisher.stored();
                 }
                 self.log_event("track", &p);
             }

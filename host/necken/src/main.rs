@@ -1,6 +1,7 @@
 //! `necken`: the host tool. Thin wiring of the libraries to the command line; every command
 //! lives in its own module under `commands/`.
 
+mod broker;
 mod calibrate;
 mod commands;
 mod output;
@@ -46,6 +47,12 @@ enum Command {
     Stats(commands::stats::Args),
     /// Fit a style head on stored tracks with known styles.
     TrainHead(commands::train_head::Args),
+    /// Copy a device's new stored tracks into this store over MQTT (resumable).
+    Pull(commands::pull::Args),
+    /// Send a style head to a device; it uses it from the next window and keeps it.
+    PushModel(commands::push_model::Args),
+    /// List the neckend devices on a broker (online/offline, model, tracks, last seen).
+    Devices(commands::devices::Args),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(commands::bench::Which),
@@ -66,6 +73,9 @@ fn main() -> ExitCode {
         Command::Migrate => commands::migrate::run(&ctx),
         Command::Stats(a) => commands::stats::run(&ctx, a),
         Command::TrainHead(a) => commands::train_head::run(&ctx, a),
+        Command::Pull(a) => commands::pull::run(&ctx, a),
+        Command::PushModel(a) => commands::push_model::run(&ctx, a),
+        Command::Devices(a) => commands::devices::run(&ctx, a),
         Command::Bench(w) => commands::bench::run(w),
     };
     match result {

@@ -41,6 +41,9 @@ pub struct Config {
     /// Memory budget.
     #[serde(default)]
     pub memory: MemorySection,
+    /// Hosts that may pull tracks and push models.
+    #[serde(default)]
+    pub pull: PullSection,
 }
 
 mod sections;

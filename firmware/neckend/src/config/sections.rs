@@ -266,6 +266,19 @@ impl Default for MqttSection {
     }
 }
 
+/// `[pull]`: which hosts may pull stored tracks and push style heads.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PullSection {
+    /// MQTT client ids allowed to pull and push models (none by default). A client id is
+    /// not authentication: back it with broker ACLs and TLS client certificates, and
+    /// optionally `key`.
+    pub allow: Vec<String>,
+    /// Shared secret: when set, every request must carry its HMAC-SHA256 (the host's
+    /// `--key-file` / `$NECKEN_PULL_KEY`).
+    pub key: String,
+}
+
 /// `[memory]`.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]

@@ -208,6 +208,11 @@ impl Engine {
         self.withdraw_style(emit);
     }
 
+    /// The id of the style head deciding now.
+    fn head_id(&self) -> Option<String> {
+        self.head.as_ref().map(|h| h.id.clone())
+    }
+
     /// Publishes `style: null` if a style is published, and forgets it.
     fn withdraw_style(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
         if self.smoother.published().is_none() {
@@ -223,6 +228,7 @@ impl Engine {
             since: (self.settings.clock)(),
             top: Vec::new(),
             time_s: self.time_s(),
+            head: self.head_id(),
         }));
     }
 

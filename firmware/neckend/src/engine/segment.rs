@@ -115,6 +115,7 @@ impl Engine {
             classification,
             beats_per_bar,
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,
+            head: self.head_id(),
         })));
     }
 }

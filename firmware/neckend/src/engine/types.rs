@@ -126,6 +126,8 @@ pub struct StyleInfo {
     pub top: Vec<(Style, f32)>,
     /// Seconds since the source began.
     pub time_s: f64,
+    /// The style head that decided (`None` = tags only).
+    pub head: Option<String>,
 }
 
 /// A closed segment, ready to store.
@@ -145,6 +147,8 @@ pub struct Segment {
     pub beats_per_bar: Option<u8>,
     /// Seconds since the source began at which the segment began.
     pub start_s: f64,
+    /// The style head that classified it (`None` = tags only).
+    pub head: Option<String>,
 }
 
 /// What the engine reports.

@@ -40,6 +40,7 @@ impl Engine {
                 since: self.style_since,
                 top: Vec::new(),
                 time_s: self.time_s(),
+                head: self.head_id(),
             }));
         }
     }
@@ -137,6 +138,7 @@ impl Engine {
             since: self.style_since,
             top,
             time_s: self.time_s(),
+            head: self.head_id(),
         }));
     }
 }

@@ -10,6 +10,7 @@
 //! acknowledgements can never be attributed to the wrong entry.
 
 mod link;
+mod serve;
 mod worker;
 
 use std::sync::atomic::AtomicBool;
@@ -26,11 +27,16 @@ use crate::config::Config;
 use crate::messages::topic;
 pub use link::Backoff;
 use link::LinkEvent;
+pub use serve::{ServeSetup, SharedStore, PUSHED_HEAD};
 
 /// What reaches the worker thread: the daemon's commands and the network thread's events.
 pub(crate) enum Command {
     Beat(Vec<u8>),
     Wake,
+    /// The models in use changed: (style head, networks).
+    Models(Option<String>, Vec<String>),
+    /// A track was stored or pulled: re-send the device info.
+    Stored,
     Shutdown,
     Link(LinkEvent),
 }
@@ -70,6 +76,8 @@ impl MqttSettings {
         let prefix = c.topic_prefix();
         let mut options = MqttOptions::new(format!("neckend-{device_id}"), &m.host, m.port);
         options.set_keep_alive(Duration::from_secs(m.keep_alive_s.max(5)));
+        // Pull pages (up to 1 MiB of records) out, pushed style heads in.
+        options.set_max_packet_size(4 << 20, 4 << 20);
         options.set_clean_session(true);
         options.set_last_will(LastWill::new(
             format!("{prefix}{}", topic::STATUS),
@@ -125,8 +133,9 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    /// Starts the MQTT threads; they connect (and reconnect) in the background.
-    pub fn start(settings: MqttSettings, outbox: Queue) -> Publisher {
+    /// Starts the MQTT threads; they connect (and reconnect) in the background. With `serve`,
+    /// hosts can pull tracks and push style heads (those `serve.allow` names).
+    pub fn start(settings: MqttSettings, outbox: Queue, serve: Option<ServeSetup>) -> Publisher {
         let (tx, rx) = sync_channel(1024);
         let prefix = settings.prefix.clone();
         let device_id = settings.device_id.clone();
@@ -139,10 +148,25 @@ impl Publisher {
             settings.backoff,
             stop.clone(),
         );
+        let served = serve.map(|setup| {
+            let (serve_tx, serve_rx) = sync_channel(16);
+            let store = setup.store.clone();
+            serve::spawn(
+                setup,
+                client.clone(),
+                prefix.clone(),
+                device_id.clone(),
+                serve_rx,
+                tx.clone(),
+            );
+            (store, serve_tx)
+        });
         let worker_outbox = outbox.clone();
         let thread = std::thread::Builder::new()
             .name("mqtt".into())
-            .spawn(move || worker::Worker::new(settings, client, worker_outbox, rx, stop).run())
+            .spawn(move || {
+                worker::Worker::new(settings, client, worker_outbox, rx, stop, served).run()
+            })
             .expect("spawning a thread");
         Publisher {
             tx,
@@ -179,6 +203,16 @@ impl Publisher {
         }
         let _ = self.tx.try_send(Command::Wake);
         Ok(())
+    }
+
+    /// Says which style head and networks run now (for the retained `info` message).
+    pub fn models(&self, head: Option<String>, networks: Vec<String>) {
+        let _ = self.tx.try_send(Command::Models(head, networks));
+    }
+
+    /// Says a track was stored (the `info` message's counts change).
+    pub fn stored(&self) {
+        let _ = self.tx.try_send(Command::Stored);
     }
 
     /// Sends a beat now if connected; dropped otherwise or when the thread is behind.

@@ -2,15 +2,16 @@
 //! connection's events, and says in the log when the broker is lost and when it is back.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, Outgoing, Packet, QoS};
 
 use super::link::LinkEvent;
+use super::serve::{self, SharedStore};
 use super::{Command, MqttSettings, Queued};
-use crate::messages::{discovery, topic};
+use crate::messages::{discovery, topic, DeviceInfo};
 
 /// How often the worker looks again when it could not hand a message to rumqttc (its request
 /// channel was full).
@@ -28,6 +29,10 @@ pub(super) struct Worker {
     /// Since when the broker could not be reached (None while connected or before trying).
     down_since: Option<Instant>,
     failed_attempts: u32,
+    /// The store and the serving thread's inbox, when hosts are served.
+    served: Option<(SharedStore, SyncSender<(String, Vec<u8>)>)>,
+    /// The style head and networks in use, for `info`.
+    models: (Option<String>, Vec<String>),
 }
 
 impl Worker {
@@ -37,6 +42,7 @@ impl Worker {
         outbox: super::Queue,
         rx: Receiver<Command>,
         stop: Arc<AtomicBool>,
+        served: Option<(SharedStore, SyncSender<(String, Vec<u8>)>)>,
     ) -> Worker {
         Worker {
             settings,
@@ -48,6 +54,8 @@ impl Worker {
             in_flight: None,
             down_since: None,
             failed_attempts: 0,
+            served,
+            models: (None, Vec::new()),
         }
     }
 
@@ -72,6 +80,11 @@ impl Worker {
                     }
                 }
                 Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(Command::Models(head, networks)) => {
+                    self.models = (head, networks);
+                    self.send_info();
+                }
+                Ok(Command::Stored) => self.send_info(),
                 Ok(Command::Link(e)) => self.on_link(e),
                 Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => {
                     self.shutdown();
@@ -139,6 +152,12 @@ impl Worker {
                     true,
                     "online",
                 );
+                if self.served.is_some() {
+                    for filter in serve::filters(&self.settings.prefix) {
+                        let _ = self.client.try_subscribe(filter, QoS::AtLeastOnce);
+                    }
+                }
+                self.send_info();
                 if !self.settings.discovery_prefix.is_empty() {
                     let _ = self.client.try_subscribe(
                         format!("{}/status", self.settings.discovery_prefix),
@@ -153,6 +172,16 @@ impl Worker {
             {
                 log::info!("Home Assistant is back: re-sending discovery");
                 self.send_discovery();
+            }
+            Event::Incoming(Packet::Publish(p))
+                if serve::is_request(&self.settings.prefix, &p.topic) =>
+            {
+                if let Some((_, tx)) = &self.served {
+                    if let Err(TrySendError::Full(_)) = tx.try_send((p.topic, p.payload.to_vec()))
+                    {
+                        log::warn!("host requests arrive faster than they are served; one dropped");
+                    }
+                }
             }
             Event::Outgoing(Outgoing::Publish(pkid)) if pkid != 0 => {
                 if let Some((_, id @ None)) = &mut self.in_flight {
@@ -171,6 +200,40 @@ impl Worker {
             }
             _ => {}
         }
+    }
+
+    /// The retained `info` message: models in use and the store's counts.
+    fn send_info(&self) {
+        if !self.connected {
+            return;
+        }
+        let (tracks, seq, pulled_through) = match &self.served {
+            Some((store, _)) => (
+                store.len() as u64,
+                store.last_seq().unwrap_or(0),
+                store.pulled_through().unwrap_or(0),
+            ),
+            None => (0, 0, 0),
+        };
+        let info = DeviceInfo {
+            device_id: self.settings.device_id.clone(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            head: self.models.0.clone(),
+            models: self.models.1.clone(),
+            tracks,
+            seq,
+            pulled_through,
+            ts: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0),
+        };
+        let _ = self.client.try_publish(
+            self.topic(topic::INFO),
+            QoS::AtMostOnce,
+            true,
+            serde_json::to_vec(&info).expect("info encodes"),
+        );
     }
 
     fn send_discovery(&self) {

@@ -2,10 +2,13 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod devices;
 pub mod export;
 pub mod import;
 pub mod migrate;
 pub mod models;
+pub mod pull;
+pub mod push_model;
 pub mod reanalyze;
 pub mod stats;
 pub mod train_head;

@@ -1,0 +1,325 @@
+//! Serving hosts over MQTT (docs/mqtt.md, *Pull and push*): pages of stored tracks for
+//! `necken pull` and style heads from `necken push-model`, for the client ids `[pull] allow`
+//! names. Runs on a thread of its own so that reading the store and sending a page never
+//! delays a beat.
+//!
+//! Answers go out at QoS 0: the host asks again when an answer does not come, and a QoS 1
+//! publish here would interleave with the worker's one durable message in flight.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use necken_core::head::StyleHead;
+use necken_store::sync::{
+    sha256_hex, topic, unhex, ModelAnswer, Op, Page, PulledRecord, Request, MAX_PAGE_BYTES,
+    PROTOCOL,
+};
+use necken_store::{ArtifactStore, StoreError};
+use rumqttc::{Client, QoS};
+
+use super::Command;
+
+/// The store setting that keeps a pushed style head across restarts.
+pub const PUSHED_HEAD: &str = "pushed_style_head";
+
+/// The shared store, as the MQTT threads see it.
+pub type SharedStore = Arc<dyn ArtifactStore + Send + Sync>;
+
+/// What the serving thread needs besides the connection.
+#[derive(Clone)]
+pub struct ServeSetup {
+    /// The daemon's store.
+    pub store: SharedStore,
+    /// Client ids that may pull and push.
+    pub allow: Vec<String>,
+    /// Shared key every request must be signed with, when set.
+    pub key: Option<Vec<u8>>,
+    /// The daemon runs an embedding network (a head trained with embeddings needs one).
+    pub has_embedding_net: bool,
+    /// Set when a pushed head was stored: the daemon's loops swap it in.
+    pub head_pushed: Arc<AtomicBool>,
+}
+
+struct Server {
+    setup: ServeSetup,
+    client: Client,
+    /// The worker's inbox: told when the counts in `info` changed.
+    worker: SyncSender<Command>,
+    prefix: String,
+    device_id: String,
+}
+
+/// Starts the serving thread; it ends when `rx` closes.
+pub(super) fn spawn(
+    setup: ServeSetup,
+    client: Client,
+    prefix: String,
+    device_id: String,
+    rx: Receiver<(String, Vec<u8>)>,
+    worker: SyncSender<Command>,
+) -> JoinHandle<()> {
+    let server = Server {
+        setup,
+        client,
+        worker,
+        prefix,
+        device_id,
+    };
+    std::thread::Builder::new()
+        .name("mqtt-serve".into())
+        .spawn(move || {
+            for (topic, payload) in rx {
+                server.handle(&topic, &payload);
+            }
+        })
+        .expect("spawning a thread")
+}
+
+/// The topic filters the daemon subscribes to for serving.
+pub(super) fn filters(prefix: &str) -> [String; 2] {
+    [
+        format!("{prefix}{}+", topic::PULL_REQUEST),
+        format!("{prefix}{}+", topic::MODEL_REQUEST),
+    ]
+}
+
+/// True for a topic [`filters`] matches.
+pub(super) fn is_request(prefix: &str, t: &str) -> bool {
+    t.strip_prefix(prefix).is_some_and(|rest| {
+        rest.starts_with(topic::PULL_REQUEST) || rest.starts_with(topic::MODEL_REQUEST)
+    })
+}
+
+fn unix_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Server {
+    fn handle(&self, t: &str, payload: &[u8]) {
+        let rest = t.strip_prefix(&self.prefix).unwrap_or_default();
+        let (pull, client) = if let Some(c) = rest.strip_prefix(topic::PULL_REQUEST) {
+            (true, c)
+        } else if let Some(c) = rest.strip_prefix(topic::MODEL_REQUEST) {
+            (false, c)
+        } else {
+            return;
+        };
+        let req: Request = match serde_json::from_slice(payload) {
+            Ok(r) => r,
+            Err(e) => {
+                log::warn!("host request from client {client} on {t} does not parse: {e}");
+                return self.answer_error(pull, client, "", format!("bad request: {e}"));
+            }
+        };
+        if let Err(e) = self.authorize(client, &req, pull) {
+            log::warn!("refused {:?} request from client {client}: {e}", req.op);
+            return self.answer_error(pull, client, &req.req_id, e);
+        }
+        match req.op {
+            Op::Pull | Op::Ack => match self.page(&req) {
+                Ok(page) => {
+                    if !page.records.is_empty() {
+                        log::info!(
+                            "pull by {client}: {} track(s) after seq {} (through {}{})",
+                            page.records.len(),
+                            req.after,
+                            page.through,
+                            if page.more { ", more follow" } else { "" }
+                        );
+                    }
+                    self.send(topic::PULL_RESPONSE, client, page.encode());
+                    if req.op == Op::Ack {
+                        let _ = self.worker.try_send(Command::Stored);
+                    }
+                }
+                Err(e) => {
+                    log::error!("pull by {client}: {e}");
+                    self.answer_error(pull, client, &req.req_id, format!("device store: {e}"));
+                }
+            },
+            Op::PushModel => {
+                let answer = match self.take_model(&req) {
+                    Ok(id) => {
+                        log::info!("style head {id} pushed by {client}: stored, swapping it in");
+                        ModelAnswer {
+                            req_id: req.req_id.clone(),
+                            device_id: self.device_id.clone(),
+                            ok: true,
+                            head: Some(id),
+                            error: None,
+                        }
+                    }
+                    Err(e) => {
+                        log::warn!("style head pushed by {client} not taken: {e}");
+                        ModelAnswer {
+                            req_id: req.req_id.clone(),
+                            device_id: self.device_id.clone(),
+                            ok: false,
+                            head: None,
+                            error: Some(e),
+                        }
+                    }
+                };
+                let json = serde_json::to_vec(&answer).expect("an answer encodes");
+                self.send(topic::MODEL_RESPONSE, client, json);
+            }
+        }
+    }
+
+    fn authorize(&self, client: &str, req: &Request, pull_topic: bool) -> Result<(), String> {
+        if req.protocol != PROTOCOL {
+            return Err(format!(
+                "the host speaks pull protocol {}, this device {PROTOCOL}",
+                req.protocol
+            ));
+        }
+        if req.client_id != client {
+            return Err(format!(
+                "the request names client {} but came on the topic of client {client}",
+                req.client_id
+            ));
+        }
+        if pull_topic == (req.op == Op::PushModel) {
+            return Err(format!("{:?} does not belong on this topic", req.op));
+        }
+        if !self.setup.allow.iter().any(|a| a == client) {
+            return Err(format!(
+                "client {client} is not allowed on device {} (start neckend with --allow-pull \
+                 {client} or add it to [pull] allow)",
+                self.device_id
+            ));
+        }
+        if let Some(key) = &self.setup.key {
+            req.verify(key, unix_s())?;
+        }
+        Ok(())
+    }
+
+    /// The records after `req.after`, up to the page size. The request says the host holds
+    /// everything through `after`, so that is recorded for retention.
+    fn page(&self, req: &Request) -> Result<Page, StoreError> {
+        let store = &self.setup.store;
+        if req.after > 0 {
+            store.mark_pulled(req.after)?;
+        }
+        let last = store.last_seq()?;
+        let mut page = Page {
+            protocol: PROTOCOL,
+            req_id: req.req_id.clone(),
+            device_id: self.device_id.clone(),
+            error: None,
+            records: Vec::new(),
+            through: req.after,
+            device_seq: last,
+            device_tracks: store.len() as u64,
+            more: false,
+        };
+        if req.op == Op::Ack {
+            return Ok(page);
+        }
+        let max = req.max_bytes.clamp(4096, MAX_PAGE_BYTES) as usize;
+        let mut bytes = 0usize;
+        let walk = store.changes_since(req.after, &mut |rec| {
+            let size = rec.artifacts.len() + rec.meta.source_path.len() + 64;
+            if !page.records.is_empty() && bytes + size > max {
+                page.more = true;
+                return Err(StoreError::Engine(String::new()));
+            }
+            bytes += size;
+            page.through = rec.meta.seq;
+            page.records.push(PulledRecord {
+                meta: rec.meta,
+                artifacts: rec.artifacts,
+            });
+            Ok(())
+        });
+        match walk {
+            Err(_) if page.more => {}
+            other => other?,
+        }
+        if !page.more {
+            page.through = page.through.max(last);
+        }
+        Ok(page)
+    }
+
+    /// Checks, validates and stores a pushed head; returns its id.
+    fn take_model(&self, req: &Request) -> Result<String, String> {
+        let bytes = req
+            .model_hex
+            .as_deref()
+            .and_then(unhex)
+            .ok_or("the request carries no model (model_hex)")?;
+        let sum = sha256_hex(&bytes);
+        if req.model_sha256.as_deref() != Some(sum.as_str()) {
+            return Err(format!(
+                "checksum mismatch: the model's SHA-256 is {sum}, the request says {}",
+                req.model_sha256.as_deref().unwrap_or("nothing")
+            ));
+        }
+        let head = StyleHead::from_bytes(&bytes).map_err(|e| format!("not a style head: {e}"))?;
+        if head.expects_embedding() && !self.setup.has_embedding_net {
+            return Err(format!(
+                "head {} was trained with embeddings and this device runs no embedding network",
+                head.id
+            ));
+        }
+        self.try_on_a_stored_track(&head)?;
+        self.setup
+            .store
+            .set_setting(PUSHED_HEAD, Some(&bytes))
+            .map_err(|e| format!("cannot keep the head: {e}"))?;
+        self.setup.head_pushed.store(true, Ordering::Relaxed);
+        Ok(head.id)
+    }
+
+    /// Classifies the newest stored track with the head: a head that cannot is refused
+    /// before it replaces the running one.
+    fn try_on_a_stored_track(&self, head: &StyleHead) -> Result<(), String> {
+        let store = &self.setup.store;
+        let last = store.last_seq().map_err(|e| e.to_string())?;
+        let mut tried = Ok(());
+        let _ = store.changes_since(last.saturating_sub(1), &mut |rec| {
+            tried = necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, Some(head))
+                .map_err(|e| e.to_string())
+                .and_then(|(_, c)| {
+                    if c.confidence.is_finite() {
+                        Ok(())
+                    } else {
+                        Err(format!("head {} gives no finite probabilities", head.id))
+                    }
+                });
+            Ok(())
+        });
+        tried.map_err(|e| format!("head {} fails on a stored track: {e}", head.id))
+    }
+
+    fn answer_error(&self, pull: bool, client: &str, req_id: &str, error: String) {
+        if pull {
+            let page = Page::error(req_id, &self.device_id, error);
+            self.send(topic::PULL_RESPONSE, client, page.encode());
+        } else {
+            let answer = ModelAnswer {
+                req_id: req_id.into(),
+                device_id: self.device_id.clone(),
+                ok: false,
+                head: None,
+                error: Some(error),
+            };
+            let json = serde_json::to_vec(&answer).expect("an answer encodes");
+            self.send(topic::MODEL_RESPONSE, client, json);
+        }
+    }
+
+    fn send(&self, suffix: &str, client: &str, payload: Vec<u8>) {
+        let t = format!("{}{suffix}{client}", self.prefix);
+        if let Err(e) = self.client.publish(t, QoS::AtMostOnce, false, payload) {
+            log::warn!("cannot answer client {client}: {e}");
+        }
+    }
+}
