@@ -116,18 +116,6 @@ fn make_bad_folder(dir: &Path) -> Vec<(&'static str, &'static str, bool)> {
     ]
 }
 
-/// The host tool, built beside this test by `cargo test --workspace`.
-fn necken_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let p = exe.parent().unwrap().parent().unwrap().join("necken");
-    assert!(
-        p.exists(),
-        "{} is not built (cargo test --workspace builds it)",
-        p.display()
-    );
-    p
-}
-
 fn daemon(store: &Path, args: &[&str], files: &[PathBuf]) -> std::process::Child {
     let mut c = Command::new(env!("CARGO_BIN_EXE_neckend-under-test"));
     c.arg("--store")
@@ -229,7 +217,7 @@ fn a_folder_of_damaged_files_through_watch_input_and_analyze() {
     check_log(&log.lock().unwrap(), &cases);
 
     // necken analyze: one line per refused file, the rest stored, exit status 1.
-    let out = Command::new(necken_binary())
+    let out = Command::new(necken_tests::process::necken_binary())
         .arg("--store")
         .arg(dir.path().join("analyze.sled"))
         .args(["analyze", "--json", "--no-beat-model", "--no-embed-model"])

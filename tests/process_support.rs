@@ -1,5 +1,6 @@
 //! Daemon processes under test: stopping them and waiting for them.
 
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus};
 use std::time::{Duration, Instant};
 
@@ -26,4 +27,16 @@ pub fn sigterm(child: &Child) {
         .unwrap()
         .success();
     assert!(ok);
+}
+
+/// The host tool `necken`, built beside the tests by `cargo test --workspace`.
+pub fn necken_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let p = exe.parent().unwrap().parent().unwrap().join("necken");
+    assert!(
+        p.exists(),
+        "{} is not built (cargo test --workspace builds it)",
+        p.display()
+    );
+    p
 }

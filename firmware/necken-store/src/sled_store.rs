@@ -364,7 +364,10 @@ mod tests {
         store.set_setting("pull/hall1", Some(b"7")).unwrap();
         drop(store);
         let store = SledStore::open(&path, &StoreConfig::default()).unwrap();
-        assert_eq!(store.setting("pull/hall1").unwrap().as_deref(), Some(&b"7"[..]));
+        assert_eq!(
+            store.setting("pull/hall1").unwrap().as_deref(),
+            Some(&b"7"[..])
+        );
         store.set_setting("pull/hall1", None).unwrap();
         assert_eq!(store.setting("pull/hall1").unwrap(), None);
     }

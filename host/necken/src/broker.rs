@@ -74,9 +74,8 @@ impl BrokerArgs {
         let (host, port) = match self.broker.rsplit_once(':') {
             Some((h, p)) => (
                 h.to_string(),
-                p.parse::<u16>().map_err(|_| {
-                    format!("--broker {}: the port is not a number", self.broker)
-                })?,
+                p.parse::<u16>()
+                    .map_err(|_| format!("--broker {}: the port is not a number", self.broker))?,
             ),
             None => (self.broker.clone(), 1883),
         };
@@ -91,8 +90,7 @@ impl BrokerArgs {
             o.set_credentials(u, self.password.as_deref().unwrap_or(""));
         }
         if let Some(ca) = &self.tls_ca {
-            let read =
-                |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+            let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
             let auth = match (&self.tls_cert, &self.tls_key) {
                 (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
                 _ => None,
@@ -166,7 +164,10 @@ impl Session {
     fn wait_for(&self, what: &str, done: impl Fn(&Incoming) -> bool) -> CliResult<()> {
         let deadline = Instant::now() + self.timeout;
         loop {
-            match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(Incoming::Failed(e)) => {
                     return Err(format!("broker {}: {e}", self.broker).into())
                 }
@@ -211,7 +212,10 @@ impl Session {
             return Ok(Some(m));
         }
         loop {
-            match self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(Incoming::Message(m)) => return Ok(Some(m)),
                 Ok(Incoming::Failed(e)) => {
                     return Err(format!("broker {}: {e}", self.broker).into())
@@ -234,7 +238,11 @@ impl Session {
     pub fn close(self) {
         let _ = self.client.disconnect();
         let deadline = Instant::now() + Duration::from_millis(500);
-        while self.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok() {}
+        while self
+            .rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .is_ok()
+        {}
     }
 }
 
@@ -295,8 +303,7 @@ impl KeyArgs {
     /// The key, if any (surrounding whitespace removed).
     pub fn key(&self) -> CliResult<Option<Vec<u8>>> {
         if let Some(p) = &self.key_file {
-            let text =
-                std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
             return Ok(Some(text.trim().as_bytes().to_vec()));
         }
         Ok(std::env::var("NECKEN_PULL_KEY")

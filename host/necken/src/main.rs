@@ -4,6 +4,7 @@
 mod broker;
 mod calibrate;
 mod commands;
+mod labels;
 mod output;
 mod train;
 
@@ -47,6 +48,8 @@ enum Command {
     Stats(commands::stats::Args),
     /// Fit a style head on stored tracks with known styles.
     TrainHead(commands::train_head::Args),
+    /// Compare two style heads on every stored track (agreement, changes, accuracy).
+    Ab(commands::ab::Args),
     /// Copy a device's new stored tracks into this store over MQTT (resumable).
     Pull(commands::pull::Args),
     /// Send a style head to a device; it uses it from the next window and keeps it.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Migrate => commands::migrate::run(&ctx),
         Command::Stats(a) => commands::stats::run(&ctx, a),
         Command::TrainHead(a) => commands::train_head::run(&ctx, a),
+        Command::Ab(a) => commands::ab::run(&ctx, a),
         Command::Pull(a) => commands::pull::run(&ctx, a),
         Command::PushModel(a) => commands::push_model::run(&ctx, a),
         Command::Devices(a) => commands::devices::run(&ctx, a),

@@ -27,6 +27,13 @@ pub const PUSHED_HEAD: &str = "pushed_style_head";
 /// The shared store, as the MQTT threads see it.
 pub type SharedStore = Arc<dyn ArtifactStore + Send + Sync>;
 
+/// A host request as it arrived: (topic, payload).
+pub(super) type HostRequest = (String, Vec<u8>);
+
+/// What the worker needs of a served store: the store (for `info`) and the serving thread's
+/// inbox.
+pub(super) type Served = (SharedStore, SyncSender<HostRequest>);
+
 /// What the serving thread needs besides the connection.
 #[derive(Clone)]
 pub struct ServeSetup {
@@ -57,7 +64,7 @@ pub(super) fn spawn(
     client: Client,
     prefix: String,
     device_id: String,
-    rx: Receiver<(String, Vec<u8>)>,
+    rx: Receiver<HostRequest>,
     worker: SyncSender<Command>,
 ) -> JoinHandle<()> {
     let server = Server {
@@ -222,7 +229,7 @@ impl Server {
         if req.op == Op::Ack {
             return Ok(page);
         }
-        let max = req.max_bytes.clamp(4096, MAX_PAGE_BYTES) as usize;
+        let max = req.max_bytes.clamp(1024, MAX_PAGE_BYTES) as usize;
         let mut bytes = 0usize;
         let walk = store.changes_since(req.after, &mut |rec| {
             let size = rec.artifacts.len() + rec.meta.source_path.len() + 64;

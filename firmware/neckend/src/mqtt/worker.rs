@@ -2,14 +2,14 @@
 //! connection's events, and says in the log when the broker is lost and when it is back.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TrySendError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rumqttc::{Client, Event, Outgoing, Packet, QoS};
 
 use super::link::LinkEvent;
-use super::serve::{self, SharedStore};
+use super::serve::{self, Served};
 use super::{Command, MqttSettings, Queued};
 use crate::messages::{discovery, topic, DeviceInfo};
 
@@ -30,7 +30,7 @@ pub(super) struct Worker {
     down_since: Option<Instant>,
     failed_attempts: u32,
     /// The store and the serving thread's inbox, when hosts are served.
-    served: Option<(SharedStore, SyncSender<(String, Vec<u8>)>)>,
+    served: Option<Served>,
     /// The style head and networks in use, for `info`.
     models: (Option<String>, Vec<String>),
 }
@@ -42,7 +42,7 @@ impl Worker {
         outbox: super::Queue,
         rx: Receiver<Command>,
         stop: Arc<AtomicBool>,
-        served: Option<(SharedStore, SyncSender<(String, Vec<u8>)>)>,
+        served: Option<Served>,
     ) -> Worker {
         Worker {
             settings,
@@ -177,8 +177,7 @@ impl Worker {
                 if serve::is_request(&self.settings.prefix, &p.topic) =>
             {
                 if let Some((_, tx)) = &self.served {
-                    if let Err(TrySendError::Full(_)) = tx.try_send((p.topic, p.payload.to_vec()))
-                    {
+                    if let Err(TrySendError::Full(_)) = tx.try_send((p.topic, p.payload.to_vec())) {
                         log::warn!("host requests arrive faster than they are served; one dropped");
                     }
                 }

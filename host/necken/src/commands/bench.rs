@@ -26,6 +26,19 @@ pub enum Which {
         #[arg(long)]
         json: bool,
     },
+    /// Fill a store with synthetic tracks of 2.5-4 minutes (for the pull and ab benchmarks:
+    /// scripts/bench_pull.sh).
+    Fill {
+        /// The store to fill (created when missing).
+        #[arg(long)]
+        into: std::path::PathBuf,
+        /// Tracks to add.
+        #[arg(long, default_value_t = 10_000)]
+        tracks: usize,
+        /// Artifact profile of the synthetic tracks.
+        #[arg(long, default_value = "standard")]
+        profile: String,
+    },
     /// Encoded artifact size per profile for audio files (activation function separately).
     Sizes {
         /// Audio files to analyze.
@@ -66,21 +79,40 @@ pub fn run(which: Which) -> CliResult<ExitCode> {
             json,
         } => analysis(&files, &models, runs.max(1), json),
         Which::Sizes { files, models } => sizes(&files, &models),
+        Which::Fill {
+            into,
+            tracks,
+            profile,
+        } => {
+            let profile = Profile::from_name(&profile)
+                .ok_or("--profile must be minimal, standard or full")?;
+            let store = SledStore::open(&into, &StoreConfig::default())?;
+            let (ids, bytes) = fill_synthetic(&store, tracks, profile)?;
+            println!(
+                "added {} {} track(s), {:.1} MB of records, to {}",
+                ids.len(),
+                profile.name(),
+                bytes as f64 / 1e6,
+                into.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
-    if n == 0 {
-        return Err("--tracks must be at least 1".into());
-    }
-    let profile =
-        Profile::from_name(profile).ok_or("--profile must be minimal, standard or full")?;
-    let dir = tempfile::tempdir()?;
-    let store = SledStore::open(&dir.path().join("bench.sled"), &StoreConfig::default())?;
+/// Adds `n` synthetic tracks of every style but `unknown` (flushed once at the end); returns
+/// their ids and the record bytes.
+fn fill_synthetic(
+    store: &SledStore,
+    n: usize,
+    profile: Profile,
+) -> CliResult<(Vec<TrackId>, usize)> {
     let styles = &ALL_STYLES[..ALL_STYLES.len() - 1];
     let mut ids = Vec::with_capacity(n);
     let mut bytes_total = 0usize;
-    for i in 0..n {
+    let first = store.len();
+    for k in 0..n {
+        let i = first + k;
         let style = styles[i % styles.len()];
         let duration = 150.0 + (i % 7) as f64 * 15.0;
         let a = synth::synthetic_artifacts(style, duration, profile, i as u64);
@@ -91,10 +123,22 @@ fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
         let id = TrackId::of_content(&seed);
         let meta =
             TrackMeta::from_artifacts(id, format!("synthetic/{i}.flac"), Default::default(), &a);
-        put_unflushed(&store, &meta, &record)?;
+        store.put_batch(&meta, &record)?;
         ids.push(id);
     }
     store.flush()?;
+    Ok((ids, bytes_total))
+}
+
+fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
+    if n == 0 {
+        return Err("--tracks must be at least 1".into());
+    }
+    let profile =
+        Profile::from_name(profile).ok_or("--profile must be minimal, standard or full")?;
+    let dir = tempfile::tempdir()?;
+    let store = SledStore::open(&dir.path().join("bench.sled"), &StoreConfig::default())?;
+    let (ids, bytes_total) = fill_synthetic(&store, n, profile)?;
     let head = synth::random_head(1);
     let mut per_track = Vec::with_capacity(n);
     let wall = Instant::now();
@@ -131,12 +175,6 @@ fn reanalysis(n: usize, profile: &str, as_json: bool) -> CliResult<ExitCode> {
         println!("  mean record {} bytes", bytes_total / n);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Filling the benchmark store need not flush per write; the benchmark measures reads.
-fn put_unflushed(store: &SledStore, meta: &TrackMeta, record: &[u8]) -> CliResult<()> {
-    store.put_batch(meta, record)?;
-    Ok(())
 }
 
 fn median(v: &mut [f64]) -> f64 {

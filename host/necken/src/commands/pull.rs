@@ -57,11 +57,15 @@ fn ask(session: &Session, args: &Args, req: &Request) -> CliResult<Page> {
         session.publish(request_topic.clone(), payload.clone())?;
         let deadline = Instant::now() + session.timeout();
         while let Some(m) = session.next_before(deadline)? {
-            if !m.topic.ends_with(&format!("{}{}", topic::PULL_RESPONSE, args.broker.client_id)) {
+            if !m.topic.ends_with(&format!(
+                "{}{}",
+                topic::PULL_RESPONSE,
+                args.broker.client_id
+            )) {
                 continue;
             }
-            let page = Page::decode(&m.payload)
-                .map_err(|e| format!("device {}: {e}", args.device))?;
+            let page =
+                Page::decode(&m.payload).map_err(|e| format!("device {}: {e}", args.device))?;
             if let Some(e) = &page.error {
                 return Err(format!("device {} refused the pull: {e}", args.device).into());
             }
@@ -113,7 +117,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             req_id: broker::request_id(&args.broker.client_id, n),
             client_id: args.broker.client_id.clone(),
             after,
-            max_bytes: args.page_kib.max(4) * 1024,
+            max_bytes: args.page_kib.max(1) * 1024,
             ts: broker::unix_s(),
             model_hex: None,
             model_sha256: None,
@@ -130,7 +134,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         }
         store.flush()?;
         // Only now, with the page durable, does the position move.
-        store.set_setting(&position_key(&args.device), Some(&page.through.to_be_bytes()))?;
+        store.set_setting(
+            &position_key(&args.device),
+            Some(&page.through.to_be_bytes()),
+        )?;
         pulled += page.records.len() as u64;
         after = page.through;
         bar.set_length(page.device_seq.saturating_sub(first));

@@ -1,15 +1,15 @@
 //! `necken train-head`: fit a style head on stored tracks with known styles.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use necken_core::style::Style;
 use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 
 use super::{CliResult, Context};
 use crate::calibrate;
+use crate::labels::{read_labels, stem_of};
 use crate::train::{fit_linear_head, TrainConfig};
 
 /// Arguments of `necken train-head`.
@@ -39,40 +39,6 @@ pub struct Args {
     calibrate: Vec<PathBuf>,
 }
 
-fn read_labels(path: &Path) -> CliResult<HashMap<String, Style>> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or("empty labels file")?
-        .split(',')
-        .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| format!("{}: no `{name}` column", path.display()))
-    };
-    let (ci, si) = (col("clip")?, col("style")?);
-    let mut out = HashMap::new();
-    for (i, line) in lines.enumerate() {
-        // The generator quotes titles with commas; clip and style come before any quoted field.
-        let fields: Vec<&str> = line.split(',').collect();
-        let (Some(clip), Some(style)) = (fields.get(ci), fields.get(si)) else {
-            return Err(format!("{}: line {} is short", path.display(), i + 2).into());
-        };
-        let style = Style::from_name(style).ok_or_else(|| {
-            format!(
-                "{}: line {}: unknown style {style:?}",
-                path.display(),
-                i + 2
-            )
-        })?;
-        out.insert(clip.to_string(), style);
-    }
-    Ok(out)
-}
-
 /// Fits a linear head on every stored track whose file stem has a label.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut labels = HashMap::new();
@@ -88,10 +54,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut validation = Vec::new();
     let mut skipped = 0usize;
     store.for_each(&mut |rec| {
-        let stem = Path::new(&rec.meta.source_path)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let stem = stem_of(&rec.meta.source_path);
         let Ok(a) = codec::decode(&rec.artifacts) else {
             skipped += 1;
             return Ok(());
