@@ -36,6 +36,10 @@ struct Cli {
 enum Command {
     /// Analyze audio files into the store.
     Analyze(commands::analyze::Args),
+    /// Analyze the audio files under folders that have no artifacts yet.
+    Backfill(commands::backfill::Args),
+    /// List (and with --fix re-analyze) tracks whose audio file changed since analysis.
+    Stale(commands::stale::Args),
     /// Import NeckenML raw_artifacts JSON files into the store.
     Import(commands::import::Args),
     /// Export stored tracks.
@@ -70,6 +74,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Analyze(a) => commands::analyze::run(&ctx, a),
+        Command::Backfill(a) => commands::backfill::run(&ctx, a),
+        Command::Stale(a) => commands::stale::run(&ctx, a),
         Command::Import(a) => commands::import::run(&ctx, a),
         Command::Export(a) => commands::export::run(&ctx, a),
         Command::Reanalyze(a) => commands::reanalyze::run(&ctx, a),

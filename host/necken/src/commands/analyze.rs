@@ -21,6 +21,13 @@ pub struct Args {
     /// Audio files or directories (searched recursively for audio files).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    options: Options,
+}
+
+/// How files are analyzed (shared by `analyze`, `backfill` and `stale --fix`).
+#[derive(clap::Args)]
+pub struct Options {
     /// Artifact profile: minimal, standard or full.
     #[arg(long, default_value = "standard")]
     profile: String,
@@ -29,9 +36,9 @@ pub struct Args {
     force: bool,
     #[command(flatten)]
     head: HeadArgs,
-    /// One JSON object per file on stdout instead of the table.
+    /// One JSON object per file (per track for `stale`) on stdout instead of the table.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// Files with less audio than this many seconds are refused, not stored: a tracker needs
     /// a few bars, and a 2-second clip's "3 beats" would only mislead (0 stores any length).
     #[arg(long, default_value_t = necken_analysis::MIN_TRACK_S)]
@@ -52,14 +59,33 @@ struct Row {
 
 /// Analyzes every input; a bad file gets a one-line error and the rest go on.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
+    let files = collect_inputs(&args.inputs)?;
+    let store = ctx.open_store()?;
+    let summary = analyze_files(&store, &files, &args.options)?;
+    Ok(exit_status(summary.failed))
+}
+
+/// What [`analyze_files`] did.
+pub struct Summary {
+    /// Files analyzed and stored, with their new track ids.
+    pub stored: Vec<(PathBuf, TrackId)>,
+    /// Files that failed (each reported on stderr).
+    pub failed: usize,
+}
+
+/// Analyzes `files` into `store` with a progress bar, then prints the table (or JSON lines)
+/// and a summary line.
+pub fn analyze_files(
+    store: &impl ArtifactStore,
+    files: &[PathBuf],
+    args: &Options,
+) -> CliResult<Summary> {
     let profile = Profile::from_name(&args.profile).ok_or_else(|| {
         format!(
             "--profile must be minimal, standard or full, not {:?}",
             args.profile
         )
     })?;
-    let files = collect_inputs(&args.inputs)?;
-    let store = ctx.open_store()?;
     let mut options = AnalysisOptions::new(profile);
     let head = args.models.apply(&mut options, args.head.choice())?;
     let bar = ProgressBar::new(files.len() as u64);
@@ -72,11 +98,12 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     }
     let mut rows = Vec::new();
     let mut failed = 0usize;
-    for path in &files {
+    let mut stored = Vec::new();
+    for path in files {
         bar.set_message(path.display().to_string());
         let start = Instant::now();
         let result = analyze_one(
-            &store,
+            store,
             path,
             &options,
             head.as_deref(),
@@ -85,8 +112,9 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         );
         let seconds = start.elapsed().as_secs_f64();
         match result {
-            Ok(Some((row_json, mut row))) => {
+            Ok(Some((row_json, mut row, id))) => {
                 row.seconds = seconds;
+                stored.push((path.clone(), id));
                 if args.json {
                     let mut v = row_json;
                     v["seconds"] = json!(seconds);
@@ -119,7 +147,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         rows.iter().filter(|r| r.status == "ok").count(),
         rows.iter().filter(|r| r.status == "unchanged").count()
     );
-    Ok(exit_status(failed))
+    Ok(Summary { stored, failed })
 }
 
 fn analyze_one(
@@ -129,7 +157,7 @@ fn analyze_one(
     head: Option<&necken_core::head::StyleHead>,
     force: bool,
     min_duration: f32,
-) -> CliResult<Option<(serde_json::Value, Row)>> {
+) -> CliResult<Option<(serde_json::Value, Row, TrackId)>> {
     let id = TrackId::of_file(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     if !force && store.contains(&id)? {
         return Ok(None);
@@ -174,7 +202,7 @@ fn analyze_one(
         "vocal_score": a.vocal.as_ref().map(|v| v.vocal),
         "models": a.provenance.models.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
     });
-    Ok(Some((v, row)))
+    Ok(Some((v, row, id)))
 }
 
 fn print_table(rows: &[Row]) {
@@ -215,7 +243,7 @@ fn shorten_left(text: &str, width: usize) -> String {
 }
 
 /// Expands directories into their audio files (sorted); files are taken as given.
-fn collect_inputs(inputs: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
+pub fn collect_inputs(inputs: &[PathBuf]) -> CliResult<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in inputs {
         if p.is_dir() {

@@ -2,6 +2,7 @@
 
 pub mod ab;
 pub mod analyze;
+pub mod backfill;
 pub mod bench;
 pub mod devices;
 pub mod export;
@@ -11,6 +12,7 @@ pub mod models;
 pub mod pull;
 pub mod push_model;
 pub mod reanalyze;
+pub mod stale;
 pub mod stats;
 pub mod train_head;
 
