@@ -27,6 +27,7 @@ pub mod artifact;
 mod bits;
 pub mod classify;
 pub mod codec;
+pub mod excerpt;
 pub mod features;
 pub mod folk;
 pub mod head;

@@ -6,6 +6,7 @@ mod calibrate;
 mod commands;
 mod labels;
 mod output;
+mod report;
 mod train;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ enum Command {
     PushModel(commands::push_model::Args),
     /// List the neckend devices on a broker (online/offline, model, tracks, last seen).
     Devices(commands::devices::Args),
+    /// Pictures (PNG and SVG) of tracks and of the store, with an index.html.
+    Report(report::Args),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(commands::bench::Which),
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Pull(a) => commands::pull::run(&ctx, a),
         Command::PushModel(a) => commands::push_model::run(&ctx, a),
         Command::Devices(a) => commands::devices::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
         Command::Bench(w) => commands::bench::run(w),
     };
     match result {
