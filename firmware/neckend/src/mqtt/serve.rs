@@ -229,7 +229,7 @@ impl Server {
         if req.op == Op::Ack {
             return Ok(page);
         }
-        let max = req.max_bytes.clamp(1024, MAX_PAGE_BYTES) as usize;
+        let max = req.max_bytes.clamp(256, MAX_PAGE_BYTES) as usize;
         let mut bytes = 0usize;
         let walk = store.changes_since(req.after, &mut |rec| {
             let size = rec.artifacts.len() + rec.meta.source_path.len() + 64;

@@ -22,9 +22,10 @@ pub struct Args {
     /// The device's id (`[mqtt] device_id`; `necken devices` lists them).
     #[arg(long)]
     device: String,
-    /// Largest page asked for, KiB.
-    #[arg(long, default_value_t = 256)]
-    page_kib: u64,
+    /// Largest page asked for, bytes (the device keeps it within 256 B .. 1 MiB; a page
+    /// always holds at least one track).
+    #[arg(long, default_value_t = 256 * 1024)]
+    page_bytes: u64,
     /// Print one JSON object (`pulled`, `bytes`, `seq`, ...) instead of a sentence.
     #[arg(long)]
     json: bool,
@@ -117,7 +118,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             req_id: broker::request_id(&args.broker.client_id, n),
             client_id: args.broker.client_id.clone(),
             after,
-            max_bytes: args.page_kib.max(1) * 1024,
+            max_bytes: args.page_bytes,
             ts: broker::unix_s(),
             model_hex: None,
             model_sha256: None,

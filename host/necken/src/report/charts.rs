@@ -239,13 +239,19 @@ pub fn bars<DB: DrawingBackend>(
         }))
         .map_err(err)?;
     chart
-        .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
-            Text::new(
-                format!("{v:.0}"),
-                (SegmentValue::CenterOf(i), *v + top * 0.02),
-                (FONT, 13),
-            )
-        }))
+        .draw_series(
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, v))| *v > 0.0)
+                .map(|(i, (_, v))| {
+                    Text::new(
+                        format!("{v:.0}"),
+                        (SegmentValue::CenterOf(i), *v + top * 0.02),
+                        (FONT, 13),
+                    )
+                }),
+        )
         .map_err(err)?;
     root.present().map_err(err)
 }
