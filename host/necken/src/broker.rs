@@ -290,6 +290,18 @@ pub fn unix_s() -> u64 {
         .unwrap_or(0)
 }
 
+/// One device on a broker, and how to sign requests to it.
+#[derive(clap::Args, Clone, Debug)]
+pub struct DeviceArgs {
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// The device's id (`[mqtt] device_id`; `necken devices` lists them).
+    #[arg(long)]
+    pub device: String,
+}
+
 /// The shared key from `--key-file` or `$NECKEN_PULL_KEY`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct KeyArgs {

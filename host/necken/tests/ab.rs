@@ -1,27 +1,16 @@
 //! `necken ab` end to end on a store of synthetic tracks: two different heads, a head against
 //! itself, labels, and the errors a user sees.
 
-use necken_core::style::ALL_STYLES;
 use serde_json::Value;
 
 mod common;
 
-use common::{necken, repo_root, stderr, stdout};
+use common::{labelled_store, necken, repo_root, stderr, stdout};
 
 #[test]
 fn ab_compares_two_heads_and_scores_them_against_labels() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.sled");
-    let s = store.display().to_string();
-    let fill = necken(&store, &["bench", "fill", "--into", &s, "--tracks", "66"]);
-    assert!(fill.status.success(), "{}", stderr(&fill));
-    // `bench fill` gives track i the style ALL_STYLES[i % 11], from `synthetic/<i>.flac`.
-    let labels = dir.path().join("labels.csv");
-    let mut csv = String::from("clip,style\n");
-    for i in 0..66 {
-        csv += &format!("{i},{}\n", ALL_STYLES[i % 11].name());
-    }
-    std::fs::write(&labels, csv).unwrap();
+    let (store, labels) = labelled_store(dir.path(), 66);
     let models = repo_root().join("models");
     let v1 = models.join("style-head-v1.nkhead").display().to_string();
     let v3 = models.join("style-head-v3.nkhead").display().to_string();

@@ -3,25 +3,14 @@
 
 use std::path::Path;
 
-use necken_core::style::ALL_STYLES;
-
 mod common;
 
-use common::{necken, repo_root, stderr};
+use common::{labelled_store, necken, repo_root, stderr};
 
 #[test]
 fn report_draws_the_store_and_the_chosen_tracks() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.sled");
-    let s = store.display().to_string();
-    let fill = necken(&store, &["bench", "fill", "--into", &s, "--tracks", "22"]);
-    assert!(fill.status.success(), "{}", stderr(&fill));
-    let labels = dir.path().join("labels.csv");
-    let mut csv = String::from("clip,style\n");
-    for i in 0..22 {
-        csv += &format!("{i},{}\n", ALL_STYLES[i % 11].name());
-    }
-    std::fs::write(&labels, csv).unwrap();
+    let (store, labels) = labelled_store(dir.path(), 22);
     let out = dir.path().join("report");
     let o = out.display().to_string();
     let v1 = repo_root().join("models/style-head-v1.nkhead");

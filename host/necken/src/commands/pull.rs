@@ -10,18 +10,13 @@ use necken_store::sync::{topic, Op, Page, Request, PROTOCOL};
 use necken_store::ArtifactStore;
 
 use super::{CliResult, Context};
-use crate::broker::{self, BrokerArgs, KeyArgs, Session};
+use crate::broker::{self, DeviceArgs, Session};
 
 /// Arguments of `necken pull`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    broker: BrokerArgs,
-    #[command(flatten)]
-    key: KeyArgs,
-    /// The device's id (`[mqtt] device_id`; `necken devices` lists them).
-    #[arg(long)]
-    device: String,
+    to: DeviceArgs,
     /// Largest page asked for, bytes (the device keeps it within 256 B .. 1 MiB; a page
     /// always holds at least one track).
     #[arg(long, default_value_t = 256 * 1024)]
@@ -51,8 +46,12 @@ pub fn position(store: &impl ArtifactStore, device: &str) -> CliResult<u64> {
 /// Sends one request and returns the device's page for it (asking again, up to three times,
 /// when no answer comes: answers are not queued while a link is down).
 fn ask(session: &Session, args: &Args, req: &Request) -> CliResult<Page> {
-    let prefix = args.broker.prefix_of(&args.device);
-    let request_topic = format!("{prefix}{}{}", topic::PULL_REQUEST, args.broker.client_id);
+    let prefix = args.to.broker.prefix_of(&args.to.device);
+    let request_topic = format!(
+        "{prefix}{}{}",
+        topic::PULL_REQUEST,
+        args.to.broker.client_id
+    );
     let payload = serde_json::to_vec(req)?;
     for _attempt in 0..3 {
         session.publish(request_topic.clone(), payload.clone())?;
@@ -61,14 +60,14 @@ fn ask(session: &Session, args: &Args, req: &Request) -> CliResult<Page> {
             if !m.topic.ends_with(&format!(
                 "{}{}",
                 topic::PULL_RESPONSE,
-                args.broker.client_id
+                args.to.broker.client_id
             )) {
                 continue;
             }
             let page =
-                Page::decode(&m.payload).map_err(|e| format!("device {}: {e}", args.device))?;
+                Page::decode(&m.payload).map_err(|e| format!("device {}: {e}", args.to.device))?;
             if let Some(e) = &page.error {
-                return Err(format!("device {} refused the pull: {e}", args.device).into());
+                return Err(format!("device {} refused the pull: {e}", args.to.device).into());
             }
             if page.req_id == req.req_id {
                 return Ok(page);
@@ -76,47 +75,47 @@ fn ask(session: &Session, args: &Args, req: &Request) -> CliResult<Page> {
         }
         log::warn!(
             "device {}: no answer within {:.1} s; asking again",
-            args.device,
+            args.to.device,
             session.timeout().as_secs_f64()
         );
     }
     Err(format!(
         "device {} does not answer on {request_topic} (is its neckend connected to {}?)",
-        args.device, args.broker.broker
+        args.to.device, args.to.broker.broker
     )
     .into())
 }
 
 /// Pulls until the device has nothing newer.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let key = args.key.key()?;
+    let key = args.to.key.key()?;
     let store = ctx.open_store()?;
-    let session = Session::connect(&args.broker)?;
-    let prefix = args.broker.prefix_of(&args.device);
+    let session = Session::connect(&args.to.broker)?;
+    let prefix = args.to.broker.prefix_of(&args.to.device);
     session.subscribe(&[format!(
         "{prefix}{}{}",
         topic::PULL_RESPONSE,
-        args.broker.client_id
+        args.to.broker.client_id
     )])?;
-    broker::require_online(&session, &args.broker, &args.device)?;
+    broker::require_online(&session, &args.to.broker, &args.to.device)?;
 
     let start = Instant::now();
-    let first = position(&store, &args.device)?;
+    let first = position(&store, &args.to.device)?;
     let mut after = first;
     let (mut pulled, mut bytes, mut n) = (0u64, 0u64, 0u64);
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} seq ({per_sec})")
             .expect("template"),
     );
-    bar.set_message(format!("pulling {}", args.device));
+    bar.set_message(format!("pulling {}", args.to.device));
     let mut device_tracks;
     loop {
         n += 1;
         let mut req = Request {
             protocol: PROTOCOL,
             op: Op::Pull,
-            req_id: broker::request_id(&args.broker.client_id, n),
-            client_id: args.broker.client_id.clone(),
+            req_id: broker::request_id(&args.to.broker.client_id, n),
+            client_id: args.to.broker.client_id.clone(),
             after,
             max_bytes: args.page_bytes,
             ts: broker::unix_s(),
@@ -136,7 +135,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         store.flush()?;
         // Only now, with the page durable, does the position move.
         store.set_setting(
-            &position_key(&args.device),
+            &position_key(&args.to.device),
             Some(&page.through.to_be_bytes()),
         )?;
         pulled += page.records.len() as u64;
@@ -152,8 +151,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut ack = Request {
         protocol: PROTOCOL,
         op: Op::Ack,
-        req_id: broker::request_id(&args.broker.client_id, n + 1),
-        client_id: args.broker.client_id.clone(),
+        req_id: broker::request_id(&args.to.broker.client_id, n + 1),
+        client_id: args.to.broker.client_id.clone(),
         after,
         max_bytes: 0,
         ts: broker::unix_s(),
@@ -173,7 +172,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         println!(
             "{}",
             serde_json::json!({
-                "device": args.device,
+                "device": args.to.device,
                 "pulled": pulled,
                 "bytes": bytes,
                 "seq": after,
@@ -188,7 +187,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             "pulled {pulled} track(s), {:.1} KB, from {} in {seconds:.2} s (through seq {after}; \
              {device_tracks} on the device, {} in {})",
             bytes as f64 / 1000.0,
-            args.device,
+            args.to.device,
             store.len(),
             ctx.store_path.display()
         );

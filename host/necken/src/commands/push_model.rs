@@ -9,18 +9,13 @@ use necken_core::head::StyleHead;
 use necken_store::sync::{hex, sha256_hex, topic, ModelAnswer, Op, Request, PROTOCOL};
 
 use super::{CliResult, Context};
-use crate::broker::{self, BrokerArgs, KeyArgs, Session};
+use crate::broker::{self, DeviceArgs, Session};
 
 /// Arguments of `necken push-model`.
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    broker: BrokerArgs,
-    #[command(flatten)]
-    key: KeyArgs,
-    /// The device's id.
-    #[arg(long)]
-    device: String,
+    to: DeviceArgs,
     /// Send the file even when it does not load here (to see the device refuse it).
     #[arg(long)]
     no_check: bool,
@@ -38,17 +33,21 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
         StyleHead::from_bytes(&bytes)
             .map_err(|e| format!("{}: not a style head: {e}", args.file.display()))?;
     }
-    let key = args.key.key()?;
-    let session = Session::connect(&args.broker)?;
-    let prefix = args.broker.prefix_of(&args.device);
-    let answers = format!("{prefix}{}{}", topic::MODEL_RESPONSE, args.broker.client_id);
+    let key = args.to.key.key()?;
+    let session = Session::connect(&args.to.broker)?;
+    let prefix = args.to.broker.prefix_of(&args.to.device);
+    let answers = format!(
+        "{prefix}{}{}",
+        topic::MODEL_RESPONSE,
+        args.to.broker.client_id
+    );
     session.subscribe(std::slice::from_ref(&answers))?;
-    broker::require_online(&session, &args.broker, &args.device)?;
+    broker::require_online(&session, &args.to.broker, &args.to.device)?;
     let mut req = Request {
         protocol: PROTOCOL,
         op: Op::PushModel,
-        req_id: broker::request_id(&args.broker.client_id, 1),
-        client_id: args.broker.client_id.clone(),
+        req_id: broker::request_id(&args.to.broker.client_id, 1),
+        client_id: args.to.broker.client_id.clone(),
         after: 0,
         max_bytes: 0,
         ts: broker::unix_s(),
@@ -60,7 +59,11 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
         req.sign(k);
     }
     session.publish(
-        format!("{prefix}{}{}", topic::MODEL_REQUEST, args.broker.client_id),
+        format!(
+            "{prefix}{}{}",
+            topic::MODEL_REQUEST,
+            args.to.broker.client_id
+        ),
         serde_json::to_vec(&req)?,
     )?;
     let deadline = Instant::now() + session.timeout();
@@ -68,7 +71,7 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
         let Some(m) = session.next_before(deadline)? else {
             return Err(format!(
                 "device {} did not answer the push within {:.1} s",
-                args.device,
+                args.to.device,
                 session.timeout().as_secs_f64()
             )
             .into());
@@ -77,7 +80,7 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
             continue;
         }
         let a: ModelAnswer = serde_json::from_slice(&m.payload)
-            .map_err(|e| format!("device {}: unreadable answer: {e}", args.device))?;
+            .map_err(|e| format!("device {}: unreadable answer: {e}", args.to.device))?;
         if a.req_id == req.req_id || (!a.ok && a.req_id.is_empty()) {
             break a;
         }
@@ -90,7 +93,7 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
         if !args.json {
             println!(
                 "device {} now classifies with {} (kept across restarts)",
-                args.device,
+                args.to.device,
                 answer.head.as_deref().unwrap_or("?")
             );
         }
@@ -98,7 +101,7 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
     } else {
         eprintln!(
             "necken: device {} refused {}: {}",
-            args.device,
+            args.to.device,
             args.file.display(),
             answer.error.as_deref().unwrap_or("no reason given")
         );

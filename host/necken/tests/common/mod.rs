@@ -37,3 +37,22 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A store of `n` synthetic tracks (`necken bench fill`: track i has the style
+/// `ALL_STYLES[i % 11]` and comes from `synthetic/<i>.flac`) and a labels CSV naming them.
+pub fn labelled_store(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
+    let store = dir.join("s.sled");
+    let s = store.display().to_string();
+    let fill = necken(
+        &store,
+        &["bench", "fill", "--into", &s, "--tracks", &n.to_string()],
+    );
+    assert!(fill.status.success(), "{}", stderr(&fill));
+    let labels = dir.join("labels.csv");
+    let mut csv = String::from("clip,style\n");
+    for i in 0..n {
+        csv += &format!("{i},{}\n", necken_core::style::ALL_STYLES[i % 11].name());
+    }
+    std::fs::write(&labels, csv).unwrap();
+    (store, labels)
+}
