@@ -42,7 +42,7 @@ again=$("$BIN/necken" --store "$WORK/host.sled" pull --broker "127.0.0.1:$PORT" 
 echo "second pull: $again"
 abt=()
 for r in $(seq "$RUNS"); do
-  a=$("$BIN/necken" --store "$WORK/host.sled" ab --a models/style-head-v1.nkhead --b models/style-head-v3.nkhead --json)
-  abt+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["seconds"])' "$a")")
+  abt+=("$("$BIN/necken" --store "$WORK/host.sled" ab --a models/style-head-v1.nkhead --b models/style-head-v3.nkhead --json \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])')")
 done
 python3 -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f"median ab over the pulled tracks: {statistics.median(v):.3f} s (runs: {v})")' "${abt[@]}"

@@ -253,6 +253,20 @@ fn pulls_move_new_tracks_once_resume_after_kill_and_refuse_others() {
 
     d1.stop();
     d2.stop();
+    // A device that stopped (its retained status says offline) is named as such.
+    let out = pull(&host, port, "hall1", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("hall1 is offline"),
+        "{err}"
+    );
+    // A broker that is not there is named.
+    let out = pull(&host, free_port(), "hall1", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("Connection refused"),
+        "{err}"
+    );
     let h = SledStore::open(&host, &Default::default()).unwrap();
     assert_eq!(assert_same_records(&s1, &h), 24);
     assert_eq!(assert_same_records(&s2, &h), 3);

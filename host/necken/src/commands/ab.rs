@@ -67,19 +67,60 @@ struct Comparison {
     changes: Vec<Change>,
 }
 
+/// Both heads over the store: the records are read once, then classified on every core.
 fn compare(
     store: &impl ArtifactStore,
     heads: [&StyleHead; 2],
     labels: &HashMap<String, Style>,
 ) -> CliResult<Comparison> {
-    let mut c = Comparison::default();
+    let mut records = Vec::with_capacity(store.len());
     store.for_each(&mut |rec| {
+        records.push(rec);
+        Ok(())
+    })?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = records.len().div_ceil(threads).max(1);
+    let parts: Vec<Comparison> = std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || compare_part(part, heads, labels)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a comparison thread panicked"))
+            .collect()
+    });
+    let mut c = Comparison::default();
+    for p in parts {
+        c.tracks += p.tracks;
+        c.agree += p.agree;
+        c.failed += p.failed;
+        for (k, n) in p.between {
+            *c.between.entry(k).or_default() += n;
+        }
+        for (side, m) in p.confusion.into_iter().enumerate() {
+            for (k, n) in m {
+                *c.confusion[side].entry(k).or_default() += n;
+            }
+        }
+        c.changes.extend(p.changes);
+    }
+    Ok(c)
+}
+
+fn compare_part(
+    records: &[necken_store::TrackRecord],
+    heads: [&StyleHead; 2],
+    labels: &HashMap<String, Style>,
+) -> Comparison {
+    let mut c = Comparison::default();
+    for rec in records {
         let a = match codec::decode(&rec.artifacts) {
             Ok(a) => a,
             Err(e) => {
                 c.failed += 1;
                 report_track_error(&rec.meta, e);
-                return Ok(());
+                continue;
             }
         };
         let f = features::derive(&a);
@@ -105,9 +146,8 @@ fn compare(
                 label,
             });
         }
-        Ok(())
-    })?;
-    Ok(c)
+    }
+    c
 }
 
 /// The styles that occur in a matrix, in the usual order.
