@@ -371,6 +371,35 @@ fn a_pushed_head_names_the_next_messages_and_survives_a_restart() {
     );
     std::fs::copy(necken_tests::dev_clip_of("vals"), watch.join("second.ogg")).unwrap();
     wait_named(&sub, "pushed-head-test");
+
+    // Dropping it brings back the profile's head.
+    sub.clear();
+    let broker = format!("127.0.0.1:{port}");
+    let args = [
+        "push-model",
+        "--broker",
+        &broker,
+        "--device",
+        "hall3",
+        "--reset",
+    ];
+    let out = necken(&host, &args, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sub.wait_for(
+        "info naming the profile's head",
+        Duration::from_secs(30),
+        |m| {
+            m.iter().any(|r| {
+                r.topic == "necken/hall3/info"
+                    && serde_json::from_str::<Value>(&r.payload).unwrap()["head"]
+                        == "necken-style-head-v1"
+            })
+        },
+    );
     d.stop();
     let s = SledStore::open(&store, &Default::default()).unwrap();
     assert_eq!(s.len(), 2);

@@ -30,7 +30,7 @@ pub mod topic {
     pub const PULL_REQUEST: &str = "pull/req/";
     /// Pull responses ([`super::Page`]).
     pub const PULL_RESPONSE: &str = "pull/resp/";
-    /// Model pushes (`push_model`).
+    /// Model pushes (`push_model`, `reset_model`).
     pub const MODEL_REQUEST: &str = "model/req/";
     /// Model push answers ([`super::ModelAnswer`]).
     pub const MODEL_RESPONSE: &str = "model/resp/";
@@ -49,6 +49,15 @@ pub enum Op {
     Ack,
     /// Replace the style head with `model_hex`.
     PushModel,
+    /// Drop a pushed head: the board profile's head decides again.
+    ResetModel,
+}
+
+impl Op {
+    /// True for the ops of the model topic.
+    pub fn is_model(self) -> bool {
+        matches!(self, Op::PushModel | Op::ResetModel)
+    }
 }
 
 /// A host's request (JSON).

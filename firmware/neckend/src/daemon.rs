@@ -92,6 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             key: (!config.pull.key.is_empty()).then(|| config.pull.key.as_bytes().to_vec()),
             has_embedding_net: models.embed.is_some(),
             head_pushed: head_pushed.clone(),
+            reload: reload.clone(),
         };
         if serve.allow.is_empty() {
             log::info!("no host may pull tracks or push models (--allow-pull CLIENT_ID)");

@@ -47,6 +47,9 @@ pub struct ServeSetup {
     pub has_embedding_net: bool,
     /// Set when a pushed head was stored: the daemon's loops swap it in.
     pub head_pushed: Arc<AtomicBool>,
+    /// The full reload (SIGHUP's): set when a pushed head was dropped, so the profile's
+    /// head is loaded again.
+    pub reload: Arc<AtomicBool>,
 }
 
 struct Server {
@@ -149,6 +152,30 @@ impl Server {
                     self.answer_error(pull, client, &req.req_id, format!("device store: {e}"));
                 }
             },
+            Op::ResetModel => {
+                let answer = match self.setup.store.set_setting(PUSHED_HEAD, None) {
+                    Ok(()) => {
+                        log::info!("{client} dropped the pushed style head: the profile's decides");
+                        self.setup.reload.store(true, Ordering::Relaxed);
+                        ModelAnswer {
+                            req_id: req.req_id.clone(),
+                            device_id: self.device_id.clone(),
+                            ok: true,
+                            head: None,
+                            error: None,
+                        }
+                    }
+                    Err(e) => ModelAnswer {
+                        req_id: req.req_id.clone(),
+                        device_id: self.device_id.clone(),
+                        ok: false,
+                        head: None,
+                        error: Some(format!("cannot drop the pushed head: {e}")),
+                    },
+                };
+                let json = serde_json::to_vec(&answer).expect("an answer encodes");
+                self.send(topic::MODEL_RESPONSE, client, json);
+            }
             Op::PushModel => {
                 let answer = match self.take_model(&req) {
                     Ok(id) => {
@@ -191,7 +218,7 @@ impl Server {
                 req.client_id
             ));
         }
-        if pull_topic == (req.op == Op::PushModel) {
+        if pull_topic == req.op.is_model() {
             return Err(format!("{:?} does not belong on this topic", req.op));
         }
         if !self.setup.allow.iter().any(|a| a == client) {

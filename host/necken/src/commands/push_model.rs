@@ -22,17 +22,27 @@ pub struct Args {
     /// Print the device's answer as JSON.
     #[arg(long)]
     json: bool,
+    /// Drop the head pushed earlier: the device's board profile decides again.
+    #[arg(long, conflicts_with_all = ["file", "no_check"])]
+    reset: bool,
     /// The style head (`.nkhead`).
-    file: PathBuf,
+    #[arg(required_unless_present = "reset")]
+    file: Option<PathBuf>,
 }
 
 /// Pushes the head and waits for the device's answer; exit 1 when it refused.
 pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    if !args.no_check {
-        StyleHead::from_bytes(&bytes)
-            .map_err(|e| format!("{}: not a style head: {e}", args.file.display()))?;
-    }
+    let (op, bytes, what) = match &args.file {
+        Some(file) => {
+            let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            if !args.no_check {
+                StyleHead::from_bytes(&bytes)
+                    .map_err(|e| format!("{}: not a style head: {e}", file.display()))?;
+            }
+            (Op::PushModel, Some(bytes), file.display().to_string())
+        }
+        None => (Op::ResetModel, None, "the reset".to_string()),
+    };
     let key = args.to.key.key()?;
     let session = Session::connect(&args.to.broker)?;
     let prefix = args.to.broker.prefix_of(&args.to.device);
@@ -45,14 +55,14 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
     broker::require_online(&session, &args.to.broker, &args.to.device)?;
     let mut req = Request {
         protocol: PROTOCOL,
-        op: Op::PushModel,
+        op,
         req_id: broker::request_id(&args.to.broker.client_id, 1),
         client_id: args.to.broker.client_id.clone(),
         after: 0,
         max_bytes: 0,
         ts: broker::unix_s(),
-        model_sha256: Some(sha256_hex(&bytes)),
-        model_hex: Some(hex(&bytes)),
+        model_sha256: bytes.as_deref().map(sha256_hex),
+        model_hex: bytes.as_deref().map(hex),
         mac: None,
     };
     if let Some(k) = &key {
@@ -91,18 +101,22 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
     }
     if answer.ok {
         if !args.json {
-            println!(
-                "device {} now classifies with {} (kept across restarts)",
-                args.to.device,
-                answer.head.as_deref().unwrap_or("?")
-            );
+            match &answer.head {
+                Some(h) => println!(
+                    "device {} now classifies with {h} (kept across restarts)",
+                    args.to.device
+                ),
+                None => println!(
+                    "device {} dropped its pushed head: its board profile's decides",
+                    args.to.device
+                ),
+            }
         }
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "necken: device {} refused {}: {}",
+            "necken: device {} refused {what}: {}",
             args.to.device,
-            args.file.display(),
             answer.error.as_deref().unwrap_or("no reason given")
         );
         Ok(ExitCode::from(1))
