@@ -90,6 +90,34 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request of `op` made now, carrying `model` (push) and signed with `key` when given.
+    pub fn new(
+        op: Op,
+        req_id: String,
+        client_id: &str,
+        after: u64,
+        max_bytes: u64,
+        model: Option<&[u8]>,
+        key: Option<&[u8]>,
+    ) -> Request {
+        let mut r = Request {
+            protocol: PROTOCOL,
+            op,
+            req_id,
+            client_id: client_id.into(),
+            after,
+            max_bytes,
+            ts: unix_s(),
+            model_hex: model.map(hex),
+            model_sha256: model.map(sha256_hex),
+            mac: None,
+        };
+        if let Some(k) = key {
+            r.sign(k);
+        }
+        r
+    }
+
     /// The text the MAC covers: every field but the MAC, the model by its checksum.
     pub fn signed_text(&self) -> String {
         format!(
@@ -221,16 +249,15 @@ pub struct ModelAnswer {
     pub device_id: String,
     /// True when the head is in use (and kept across restarts).
     pub ok: bool,
-    /// The head now in use (the new one when `ok`, the old one otherwise).
+    /// The pushed head now in use when `ok`; `None` after a reset (the profile's decides)
+    /// and when the push was refused (the running head stays).
     pub head: Option<String>,
     /// Why the head was not taken.
     pub error: Option<String>,
 }
 
 /// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use necken_core::neckenml::hex;
 
 /// Bytes of a hex string; `None` when it is not hex.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -241,6 +268,14 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Unix time, seconds (requests' `ts`; the device's clock for checking it).
+pub fn unix_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// SHA-256 of bytes, hex.

@@ -13,7 +13,8 @@ use crate::files::SourceClock;
 use crate::messages::{topic, BeatPayload, StylePayload, TrackPayload};
 use crate::mqtt::Publisher;
 
-fn unix_ms() -> u64 {
+/// Unix time, milliseconds (the messages' `ts`).
+pub(crate) fn unix_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

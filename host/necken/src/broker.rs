@@ -282,14 +282,6 @@ pub fn request_id(client: &str, n: u64) -> String {
     format!("{client}-{}-{nanos:08x}-{n}", std::process::id())
 }
 
-/// Unix time, seconds.
-pub fn unix_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 /// One device on a broker, and how to sign requests to it.
 #[derive(clap::Args, Clone, Debug)]
 pub struct DeviceArgs {

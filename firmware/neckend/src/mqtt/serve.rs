@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use necken_core::head::StyleHead;
 use necken_store::sync::{
-    sha256_hex, topic, unhex, ModelAnswer, Op, Page, PulledRecord, Request, MAX_PAGE_BYTES,
+    sha256_hex, topic, unhex, unix_s, ModelAnswer, Op, Page, PulledRecord, Request, MAX_PAGE_BYTES,
     PROTOCOL,
 };
 use necken_store::{ArtifactStore, StoreError};
@@ -95,28 +95,26 @@ pub(super) fn filters(prefix: &str) -> [String; 2] {
     ]
 }
 
-/// True for a topic [`filters`] matches.
-pub(super) fn is_request(prefix: &str, t: &str) -> bool {
-    t.strip_prefix(prefix).is_some_and(|rest| {
-        rest.starts_with(topic::PULL_REQUEST) || rest.starts_with(topic::MODEL_REQUEST)
-    })
+/// For a topic [`filters`] matches: whether it is the pull topic (else the model topic), and
+/// the client id it names.
+fn split_request<'a>(prefix: &str, t: &'a str) -> Option<(bool, &'a str)> {
+    let rest = t.strip_prefix(prefix)?;
+    match rest.strip_prefix(topic::PULL_REQUEST) {
+        Some(client) => Some((true, client)),
+        None => rest
+            .strip_prefix(topic::MODEL_REQUEST)
+            .map(|client| (false, client)),
+    }
 }
 
-fn unix_s() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// True for a topic [`filters`] matches.
+pub(super) fn is_request(prefix: &str, t: &str) -> bool {
+    split_request(prefix, t).is_some()
 }
 
 impl Server {
     fn handle(&self, t: &str, payload: &[u8]) {
-        let rest = t.strip_prefix(&self.prefix).unwrap_or_default();
-        let (pull, client) = if let Some(c) = rest.strip_prefix(topic::PULL_REQUEST) {
-            (true, c)
-        } else if let Some(c) = rest.strip_prefix(topic::MODEL_REQUEST) {
-            (false, c)
-        } else {
+        let Some((pull, client)) = split_request(&self.prefix, t) else {
             return;
         };
         let req: Request = match serde_json::from_slice(payload) {
@@ -153,54 +151,28 @@ impl Server {
                 }
             },
             Op::ResetModel => {
-                let answer = match self.setup.store.set_setting(PUSHED_HEAD, None) {
+                let result = match self.setup.store.set_setting(PUSHED_HEAD, None) {
                     Ok(()) => {
                         log::info!("{client} dropped the pushed style head: the profile's decides");
                         self.setup.reload.store(true, Ordering::Relaxed);
-                        ModelAnswer {
-                            req_id: req.req_id.clone(),
-                            device_id: self.device_id.clone(),
-                            ok: true,
-                            head: None,
-                            error: None,
-                        }
+                        Ok(None)
                     }
-                    Err(e) => ModelAnswer {
-                        req_id: req.req_id.clone(),
-                        device_id: self.device_id.clone(),
-                        ok: false,
-                        head: None,
-                        error: Some(format!("cannot drop the pushed head: {e}")),
-                    },
+                    Err(e) => Err(format!("cannot drop the pushed head: {e}")),
                 };
-                let json = serde_json::to_vec(&answer).expect("an answer encodes");
-                self.send(topic::MODEL_RESPONSE, client, json);
+                self.answer_model(client, &req.req_id, result);
             }
             Op::PushModel => {
-                let answer = match self.take_model(&req) {
+                let result = match self.take_model(&req) {
                     Ok(id) => {
                         log::info!("style head {id} pushed by {client}: stored, swapping it in");
-                        ModelAnswer {
-                            req_id: req.req_id.clone(),
-                            device_id: self.device_id.clone(),
-                            ok: true,
-                            head: Some(id),
-                            error: None,
-                        }
+                        Ok(Some(id))
                     }
                     Err(e) => {
                         log::warn!("style head pushed by {client} not taken: {e}");
-                        ModelAnswer {
-                            req_id: req.req_id.clone(),
-                            device_id: self.device_id.clone(),
-                            ok: false,
-                            head: None,
-                            error: Some(e),
-                        }
+                        Err(e)
                     }
                 };
-                let json = serde_json::to_vec(&answer).expect("an answer encodes");
-                self.send(topic::MODEL_RESPONSE, client, json);
+                self.answer_model(client, &req.req_id, result);
             }
         }
     }
@@ -338,16 +310,21 @@ impl Server {
             let page = Page::error(req_id, &self.device_id, error);
             self.send(topic::PULL_RESPONSE, client, page.encode());
         } else {
-            let answer = ModelAnswer {
-                req_id: req_id.into(),
-                device_id: self.device_id.clone(),
-                ok: false,
-                head: None,
-                error: Some(error),
-            };
-            let json = serde_json::to_vec(&answer).expect("an answer encodes");
-            self.send(topic::MODEL_RESPONSE, client, json);
+            self.answer_model(client, req_id, Err(error));
         }
+    }
+
+    /// Answers a model request: the head now pushed (`None` after a reset), or why not.
+    fn answer_model(&self, client: &str, req_id: &str, result: Result<Option<String>, String>) {
+        let answer = ModelAnswer {
+            req_id: req_id.into(),
+            device_id: self.device_id.clone(),
+            ok: result.is_ok(),
+            head: result.clone().ok().flatten(),
+            error: result.err(),
+        };
+        let json = serde_json::to_vec(&answer).expect("an answer encodes");
+        self.send(topic::MODEL_RESPONSE, client, json);
     }
 
     fn send(&self, suffix: &str, client: &str, payload: Vec<u8>) {

@@ -222,10 +222,7 @@ impl Worker {
             tracks,
             seq,
             pulled_through,
-            ts: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0),
+            ts: crate::outputs::unix_ms(),
         };
         let _ = self.client.try_publish(
             self.topic(topic::INFO),

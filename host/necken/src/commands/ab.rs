@@ -2,7 +2,7 @@
 //! agree, which tracks change, and with labels each head's per-style accuracy and confusion.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -13,6 +13,7 @@ use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 use serde_json::{json, Value};
 
+use super::models::load_head_file;
 use super::{exit_status, report_track_error, CliResult, Context};
 use crate::labels::{read_labels, stem_of};
 
@@ -35,11 +36,6 @@ pub struct Args {
     /// One JSON object.
     #[arg(long)]
     json: bool,
-}
-
-fn load(path: &Path) -> CliResult<StyleHead> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
 /// Rows × columns of counts, by style name.
@@ -206,7 +202,7 @@ fn matrix_json(m: &Matrix) -> Value {
 
 /// Compares the heads over the store.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let (a, b) = (load(&args.a)?, load(&args.b)?);
+    let (a, b) = (load_head_file(&args.a)?, load_head_file(&args.b)?);
     let mut labels = HashMap::new();
     for l in &args.labels {
         labels.extend(read_labels(l)?);

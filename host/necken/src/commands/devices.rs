@@ -84,7 +84,7 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
             "{:<16} {:<8} {:<24} {:>7} {:>11}  {:<16} last seen",
             "device", "status", "head", "tracks", "pulled/seq", "style"
         );
-        let now_ms = crate::broker::unix_s() * 1000;
+        let now_ms = necken_store::sync::unix_s() * 1000;
         for r in &rows {
             let text = |k: &str| match &r[k] {
                 Value::String(s) => s.clone(),

@@ -88,3 +88,9 @@ impl ModelArgs {
         Ok(set.head)
     }
 }
+
+/// Reads and parses a style head named on the command line (errors name the file).
+pub fn load_head_file(path: &std::path::Path) -> CliResult<StyleHead> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use necken_store::sync::{topic, Op, Page, Request, PROTOCOL};
+use necken_store::sync::{topic, Op, Page, Request};
 use necken_store::ArtifactStore;
 
 use super::{CliResult, Context};
@@ -111,21 +111,16 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut device_tracks;
     loop {
         n += 1;
-        let mut req = Request {
-            protocol: PROTOCOL,
-            op: Op::Pull,
-            req_id: broker::request_id(&args.to.broker.client_id, n),
-            client_id: args.to.broker.client_id.clone(),
+        let client = &args.to.broker.client_id;
+        let req = Request::new(
+            Op::Pull,
+            broker::request_id(client, n),
+            client,
             after,
-            max_bytes: args.page_bytes,
-            ts: broker::unix_s(),
-            model_hex: None,
-            model_sha256: None,
-            mac: None,
-        };
-        if let Some(k) = &key {
-            req.sign(k);
-        }
+            args.page_bytes,
+            None,
+            key.as_deref(),
+        );
         let page = ask(&session, &args, &req)?;
         device_tracks = page.device_tracks;
         for rec in &page.records {
@@ -148,21 +143,16 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     }
     bar.finish_and_clear();
     // Tell the device how far this host holds its tracks (its retention removes those first).
-    let mut ack = Request {
-        protocol: PROTOCOL,
-        op: Op::Ack,
-        req_id: broker::request_id(&args.to.broker.client_id, n + 1),
-        client_id: args.to.broker.client_id.clone(),
+    let client = &args.to.broker.client_id;
+    let ack = Request::new(
+        Op::Ack,
+        broker::request_id(client, n + 1),
+        client,
         after,
-        max_bytes: 0,
-        ts: broker::unix_s(),
-        model_hex: None,
-        model_sha256: None,
-        mac: None,
-    };
-    if let Some(k) = &key {
-        ack.sign(k);
-    }
+        0,
+        None,
+        key.as_deref(),
+    );
     if after > 0 {
         ask(&session, &args, &ack)?;
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use necken_core::head::StyleHead;
-use necken_store::sync::{hex, sha256_hex, topic, ModelAnswer, Op, Request, PROTOCOL};
+use necken_store::sync::{topic, ModelAnswer, Op, Request};
 
 use super::{CliResult, Context};
 use crate::broker::{self, DeviceArgs, Session};
@@ -53,21 +53,16 @@ pub fn run(_ctx: &Context, args: Args) -> CliResult<ExitCode> {
     );
     session.subscribe(std::slice::from_ref(&answers))?;
     broker::require_online(&session, &args.to.broker, &args.to.device)?;
-    let mut req = Request {
-        protocol: PROTOCOL,
+    let client = &args.to.broker.client_id;
+    let req = Request::new(
         op,
-        req_id: broker::request_id(&args.to.broker.client_id, 1),
-        client_id: args.to.broker.client_id.clone(),
-        after: 0,
-        max_bytes: 0,
-        ts: broker::unix_s(),
-        model_sha256: bytes.as_deref().map(sha256_hex),
-        model_hex: bytes.as_deref().map(hex),
-        mac: None,
-    };
-    if let Some(k) = &key {
-        req.sign(k);
-    }
+        broker::request_id(client, 1),
+        client,
+        0,
+        0,
+        bytes.as_deref(),
+        key.as_deref(),
+    );
     session.publish(
         format!(
             "{prefix}{}{}",

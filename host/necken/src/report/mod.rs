@@ -7,7 +7,7 @@ mod charts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -74,7 +74,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         .load()?
         .ok_or("necken report needs a style head (leave out --no-model)")?;
     let b = match &args.b {
-        Some(p) => Some(load_head(p)?),
+        Some(p) => Some(crate::commands::models::load_head_file(p)?),
         None => None,
     };
     let mut labels = HashMap::new();
@@ -200,11 +200,6 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         failed
     );
     Ok(exit_status(failed))
-}
-
-fn load_head(p: &Path) -> CliResult<StyleHead> {
-    let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-    Ok(StyleHead::from_bytes(&bytes).map_err(|e| format!("{}: {e}", p.display()))?)
 }
 
 /// The tracks `--track` names (by id or a unique start of one) or all with `--all`.
