@@ -7,7 +7,9 @@ use std::process::Command;
 use std::sync::Arc;
 
 use necken_analysis::{analyze_file, AnalysisOptions};
-use necken_core::artifact::Profile;
+use necken_core::artifact::{Profile, RawArtifacts};
+use necken_core::codec;
+use necken_core::features::derive;
 use necken_core::head::StyleHead;
 use necken_core::notation::interpret;
 use necken_models::{BeatNet, EmbedNet};
@@ -54,6 +56,7 @@ fn dev_subset_meets_accuracy_floors() {
     for (path, style) in &clips {
         let a = analyze_file(path, &AnalysisOptions::new(Profile::Standard))
             .unwrap_or_else(|e| panic!("{e}"));
+        stored_record_keeps_energy_features(&a.artifacts, path);
         let truth = read_beats(&path.with_extension("beats"));
         let beats = a.artifacts.beats.as_ref().expect("music has beats");
         let f = f_measure(&truth.iter().map(|b| b.0).collect::<Vec<_>>(), &beats.times);
@@ -97,6 +100,28 @@ fn dev_subset_meets_accuracy_floors() {
     agrees_with_shared_scorer(out.path(), &clips);
 }
 
+/// What features read from the beat energies (downbeat dominance, punchiness) survives the
+/// stored record's narrow energy codes within 1e-3 (docs/artifacts.md).
+fn stored_record_keeps_energy_features(raw: &RawArtifacts, path: &std::path::Path) {
+    let stored = codec::decode(&codec::encode(raw)).unwrap();
+    let (exact, compact) = (derive(raw), derive(&stored));
+    for (name, x, y) in [
+        (
+            "downbeat dominance",
+            exact.downbeat_dominance,
+            compact.downbeat_dominance,
+        ),
+        ("punchiness", exact.punchiness, compact.punchiness),
+    ] {
+        let (x, y) = (x.expect(name), y.expect(name));
+        assert!(
+            ((x - y) / x).abs() <= 1e-3,
+            "{}: {name} {x} from the analysis, {y} from the record",
+            path.display()
+        );
+    }
+}
+
 /// The binary-meter clips of the subset (two each of polka, schottis, gånglåt/marsch and
 /// engelska) with the daemon's models: the tracker reads every schottis as 2/4 (it cannot
 /// hear a 4/4 bar), and `style-head-v2` names the bars by the dance's notation from the raw
@@ -138,7 +163,7 @@ fn the_style_head_names_binary_bars_by_the_dance_from_the_raw_artifacts() {
         db_sum += f_measure(&true_down, &beats.bar_times());
         // Binary bars keep both readings; the stored record re-decides the same bars.
         assert!(raw.beats.as_ref().unwrap().alternate_numbers.is_some());
-        let stored = necken_core::codec::decode(&necken_core::codec::encode(raw)).unwrap();
+        let stored = codec::decode(&codec::encode(raw)).unwrap();
         let again = interpret(&stored, &tags, Some(&head));
         assert_eq!(
             again.artifacts.beats.as_ref().unwrap().numbers,

@@ -4,7 +4,8 @@
 //! Size decisions (see `docs/artifacts.md`): times are integer ticks coded as interval
 //! residuals ([`crate::timecode`]); the mean embedding is 8-bit with an offset and a step
 //! (schema 1: f16); per-segment vectors and activations are 8-bit, the envelope 6-bit, with a
-//! per-vector scale (beat energies as 10-bit RMS amplitudes); beat numbers (and the other
+//! per-vector scale (beat energies as 6-bit RMS amplitudes whose rounding is diffused over
+//! the beats of each bar position, so that the sums features read survive); beat numbers (and the other
 //! binary reading's, schema 2) are stored only where they break the bar cycle.
 
 use serde::Serialize;
