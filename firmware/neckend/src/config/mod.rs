@@ -90,6 +90,12 @@ impl Config {
                 a.classify_every_s
             ));
         }
+        if !(a.classify_every_unsure_s >= 0.5 && a.classify_every_unsure_s <= a.classify_every_s) {
+            return Err(format!(
+                "analysis.classify_every_unsure_s must be 0.5..=classify_every_s, not {}",
+                a.classify_every_unsure_s
+            ));
+        }
         if !(1..=50).contains(&a.beat_pulse) {
             return Err(format!(
                 "analysis.beat_pulse must be 1..=50 frames, not {}",
@@ -191,6 +197,7 @@ impl Config {
         EngineSettings {
             window_frames: frames(c.analysis.window_s),
             classify_every_frames: frames(c.analysis.classify_every_s).max(1),
+            classify_every_unsure_frames: frames(c.analysis.classify_every_unsure_s).max(1),
             music_dbfs: c.segments.music_dbfs,
             silence_hold_s: c.segments.silence_hold_s,
             min_segment_frames: frames(c.segments.min_s),

@@ -50,6 +50,10 @@ fn unknown_keys_and_bad_values_are_errors_naming_the_file() {
     std::fs::write(&p, "[analysis]\nwindow_s = 1.0\n").unwrap();
     let e = Config::load(&p).unwrap_err();
     assert!(e.contains("window_s"), "{e}");
+    // Classifying less often while unsure than while sure is a mistake, not a setting.
+    std::fs::write(&p, "[analysis]\nclassify_every_unsure_s = 6\n").unwrap();
+    let e = Config::load(&p).unwrap_err();
+    assert!(e.contains("classify_every_unsure_s"), "{e}");
 }
 
 #[test]

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use necken_analysis::{AnalysisOptions, FrameStream};
 use necken_core::classify::Tags;
 use necken_core::head::StyleHead;
+use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::StreamingBeatActivation;
 use necken_rhythm::streaming::StreamingTracker;
@@ -129,6 +130,7 @@ impl Engine {
         );
         self.settings.window_frames = settings.window_frames;
         self.settings.classify_every_frames = settings.classify_every_frames;
+        self.settings.classify_every_unsure_frames = settings.classify_every_unsure_frames;
         self.settings.min_segment_frames = settings.min_segment_frames;
         self.settings.min_file_frames = settings.min_file_frames;
         self.settings.max_segment_frames = settings.max_segment_frames;
@@ -355,7 +357,11 @@ impl Engine {
             }
         }
         self.since_classify += 1;
-        if self.since_classify >= self.settings.classify_every_frames {
+        let every = match self.smoother.published() {
+            None | Some(Style::Unknown) => self.settings.classify_every_unsure_frames,
+            Some(_) => self.settings.classify_every_frames,
+        };
+        if self.since_classify >= every {
             self.since_classify = 0;
             self.classify_window(emit);
         }

@@ -15,8 +15,11 @@ use necken_core::head::StyleHead;
 pub struct EngineSettings {
     /// Frames per classification window.
     pub window_frames: usize,
-    /// Frames between classifications.
+    /// Frames between classifications while a style is published.
     pub classify_every_frames: usize,
+    /// Frames between classifications while nothing or `unknown` is published (the start of
+    /// the music, just after a tune change), when a style is wanted soonest.
+    pub classify_every_unsure_frames: usize,
     /// Music threshold, dBFS.
     pub music_dbfs: f32,
     /// Seconds of silence that stop the music.
