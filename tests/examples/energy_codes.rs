@@ -6,8 +6,9 @@
 //! `cargo run --release -p necken-tests --example energy_codes -- ../shared/corpus/dev
 //! [--no-beat-model]`
 
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::{analyze_file, audio_files_in, AnalysisOptions};
 use necken_core::artifact::{Profile, RawArtifacts};
+use necken_core::codec;
 use necken_core::features::derive;
 use necken_core::notation::interpret;
 use necken_core::quant::PackedUVec;
@@ -38,15 +39,8 @@ fn rel(a: Option<f64>, b: Option<f64>) -> f64 {
 
 fn main() {
     let dir = std::env::args().nth(1).expect("a folder of clips");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| ["ogg", "wav", "flac", "mp3"].iter().any(|e| x == *e))
-        })
-        .collect();
-    files.sort();
+    let files =
+        audio_files_in(std::path::Path::new(&dir), false).unwrap_or_else(|e| panic!("{dir}: {e}"));
     let set = ModelSet::load(&ModelChoices::defaults(), &[]).unwrap();
     let mut options = AnalysisOptions::new(Profile::Standard);
     // `--no-beat-model`: the bar-pointer tracker on the spectral flux alone.
@@ -71,15 +65,7 @@ fn main() {
                 let b = a.beats.as_ref().unwrap();
                 let e = &a.dynamics.as_ref().unwrap().beat_energy;
                 let amp: Vec<f32> = e.iter().map(|e| e.max(0.0).sqrt()).collect();
-                let classes: Vec<u8> = match &b.alternate_numbers {
-                    Some(alt) => b
-                        .numbers
-                        .iter()
-                        .zip(alt)
-                        .map(|(n, m)| (n.min(&15) << 4) | m.min(&15))
-                        .collect(),
-                    None => b.numbers.iter().map(|n| n.min(&15) << 4).collect(),
-                };
+                let classes = codec::beat_energy_classes(Some(b), e.len());
                 let code = if diffused {
                     PackedUVec::encode_square_roots(e, &classes, width)
                 } else {

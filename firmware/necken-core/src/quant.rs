@@ -205,7 +205,7 @@ impl AffineU8Vec {
 }
 
 /// Classes of values whose sums a diffused code keeps (at most 256).
-pub const DIFFUSION_CLASSES: usize = 256;
+const DIFFUSION_CLASSES: usize = 256;
 /// How many of a class's last values the final correction considers (pairs of them).
 const PAIR_SEARCH: usize = 64;
 

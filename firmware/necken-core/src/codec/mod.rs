@@ -5,8 +5,8 @@
 //! residuals ([`crate::timecode`]); the mean embedding is 8-bit with an offset and a step
 //! (schema 1: f16); per-segment vectors and activations are 8-bit, the envelope 6-bit, with a
 //! per-vector scale (beat energies as 6-bit RMS amplitudes whose rounding is diffused over
-//! the beats of each bar position, so that the sums features read survive); beat numbers (and the other
-//! binary reading's, schema 2) are stored only where they break the bar cycle.
+//! the beats of each bar position, so that the sums features read survive); beat numbers
+//! (and the other binary reading's, schema 2) are stored only where they break the bar cycle.
 
 use serde::Serialize;
 
@@ -17,6 +17,7 @@ use crate::quant::U8Vec;
 mod beats;
 mod wire;
 
+pub use wire::beat_energy_classes;
 use wire::{WireActivation, WireV1, WireV2};
 
 /// Errors from decoding a record.

@@ -211,7 +211,7 @@ impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
             dynamics: a.dynamics.as_ref().map(|d| WireDynamics {
                 beat_amplitude: PackedUVec::encode_square_roots(
                     &d.beat_energy,
-                    &bar_positions(a.beats.as_ref(), d.beat_energy.len()),
+                    &beat_energy_classes(a.beats.as_ref(), d.beat_energy.len()),
                     BEAT_AMPLITUDE_BITS,
                 ),
                 envelope: d
@@ -375,7 +375,7 @@ impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
 /// The class of each beat for the beat-energy code: its number in the tracker's reading and in
 /// the other binary reading, so that the energies of the downbeats of either reading keep
 /// their sum (beats beyond the beat track, which a valid record does not have, share class 0).
-fn bar_positions(beats: Option<&BeatTrack>, count: usize) -> Vec<u8> {
+pub fn beat_energy_classes(beats: Option<&BeatTrack>, count: usize) -> Vec<u8> {
     let mut classes = vec![0u8; count];
     if let Some(b) = beats {
         for (i, class) in classes.iter_mut().enumerate() {

@@ -123,8 +123,8 @@ impl Default for AudioSection {
 /// (`MIN_MODEL_CONFIDENCE`): a published style is heard at once and a wrong one misleads the
 /// dancers. With classifications every 2 s while unsure, 0.6 was chosen on generated clips
 /// (`make_train.py --seed 7` and `--seed 8`, clean and through `make_hall.py --seed 17` and
-/// `18`; docs/accuracy.md):
-/// the style is right sooner and wrong for less of the time than with 0.4 or 4 s.
+/// `18`; docs/accuracy.md): the style is right sooner, and wrong for less of the time on
+/// average over clean and hall, than with 0.4 every 4 s.
 pub const LIVE_MIN_CONFIDENCE: f32 = 0.6;
 
 /// `[analysis]`.
