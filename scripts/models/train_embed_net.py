@@ -39,7 +39,9 @@ def clip_mel_power(path, cache):
     """Mel power of a clip, cached as .npy (the front end is the slow part of loading)."""
     if cache:
         os.makedirs(cache, exist_ok=True)
-        c = os.path.join(cache, os.path.basename(path) + ".npy")
+        # The hall variants keep their source's file names: the folder is part of the key.
+        folder = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        c = os.path.join(cache, f"{folder}--{os.path.basename(path)}.npy")
         if os.path.exists(c):
             return np.load(c)
     p = mel.mel_power(mel.load_16k(path)).astype(np.float32)
