@@ -8,8 +8,8 @@
 # augment_hall.py (seed 31): 2000 clips. Validation (checkpoint choice): seed 4 (12 per style,
 # half with a voice) clean and through augment_hall.py (seed 22). Writes WORK/embed-cnn-v2.onnx
 # and its int8 variant; it does not touch models/ or the defaults: a new head must be trained
-# on its embeddings (train_style_head_v3.sh's recipe with this embedding network) and both measured on dev and
-# dev-hall (scripts/eval_hall.sh) before they are shipped.
+# on its embeddings (train_style_head_v3.sh's recipe with this embedding network) and both
+# measured on dev and dev-hall (scripts/eval_hall.sh) before they are shipped.
 # Rendering and hall variants about 40 minutes on 2 cores; training about 25 minutes per 1000
 # steps (STEPS, default 3000).
 # usage: scripts/models/train_embed_net_v2.sh [WORK_DIR]
