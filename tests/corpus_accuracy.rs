@@ -9,8 +9,9 @@ use std::sync::Arc;
 use necken_analysis::{analyze_file, AnalysisOptions};
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::codec;
-use necken_core::features::derive;
+use necken_core::features::{derive, swing_onsets};
 use necken_core::head::StyleHead;
+use necken_core::neckenml::compat::compat_features;
 use necken_core::notation::interpret;
 use necken_models::{BeatNet, EmbedNet};
 use necken_tests::{corpus_dev, f_measure, model_path, read_beats};
@@ -52,11 +53,12 @@ fn dev_subset_meets_accuracy_floors() {
     let clips = subset();
     assert_eq!(clips.len(), 16, "two clips of each of the 8 styles");
     let out = tempfile::tempdir().unwrap();
-    let (mut f_sum, mut db_sum, mut class_ok) = (0.0, 0.0, 0usize);
+    let (mut f_sum, mut db_sum, mut class_ok, mut swings) = (0.0, 0.0, 0usize, 0usize);
     for (path, style) in &clips {
         let a = analyze_file(path, &AnalysisOptions::new(Profile::Standard))
             .unwrap_or_else(|e| panic!("{e}"));
         stored_record_keeps_energy_features(&a.artifacts, path);
+        swings += usize::from(standard_keeps_what_swing_reads(&a.artifacts, path));
         let truth = read_beats(&path.with_extension("beats"));
         let beats = a.artifacts.beats.as_ref().expect("music has beats");
         let f = f_measure(&truth.iter().map(|b| b.0).collect::<Vec<_>>(), &beats.times);
@@ -97,7 +99,36 @@ fn dev_subset_meets_accuracy_floors() {
         class >= 0.93,
         "ternary/binary accuracy {class:.3} below the 0.93 floor"
     );
+    assert!(swings >= 12, "only {swings} of 16 clips have a swing ratio");
     agrees_with_shared_scorer(out.path(), &clips);
+}
+
+/// The standard profile keeps only the onsets swing reads, and every derived feature is what
+/// the full profile's onsets give (docs/artifacts.md). True when the clip has a swing ratio.
+fn standard_keeps_what_swing_reads(standard: &RawArtifacts, path: &std::path::Path) -> bool {
+    let full = analyze_file(path, &AnalysisOptions::new(Profile::Full))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .artifacts;
+    let (all, kept) = (
+        full.onsets.as_ref().unwrap(),
+        standard.onsets.as_ref().unwrap(),
+    );
+    let beats = &full.beats.as_ref().unwrap().times;
+    assert_eq!(kept, &swing_onsets(beats, all), "{}", path.display());
+    assert!(kept.len() <= beats.len() && kept.len() < all.len());
+    // Both through the record, whose time codes the features then read.
+    let stored = codec::decode(&codec::encode(standard)).unwrap();
+    let full = codec::decode(&codec::encode(&full)).unwrap();
+    let (x, y) = (derive(&full), derive(&stored));
+    assert_eq!(x.swing_ratio, y.swing_ratio, "{}", path.display());
+    assert_eq!(x.onset_rate, y.onset_rate, "{}", path.display());
+    assert_eq!(
+        compat_features(&full).swing_ratio,
+        compat_features(&stored).swing_ratio,
+        "{}",
+        path.display()
+    );
+    x.swing_ratio.is_some()
 }
 
 /// What features read from the beat energies (downbeat dominance, punchiness) survives the

@@ -2,7 +2,7 @@
 //! styles can be derived over time from the store alone (`necken report`'s style-over-time).
 
 use crate::artifact::{
-    ActivationFunction, AudioStats, BeatTrack, Dynamics, Embedding, RawArtifacts, Series,
+    ActivationFunction, AudioStats, BeatTrack, Dynamics, Embedding, Profile, RawArtifacts, Series,
     VocalScores,
 };
 
@@ -102,8 +102,12 @@ pub fn excerpt(a: &RawArtifacts, from_s: f64, to_s: f64) -> RawArtifacts {
     });
     let audio_stats = a.audio_stats.as_ref().map(|s| AudioStats {
         duration_s: duration.max(0.0) as f32,
+        // Only the full profile keeps every onset; a standard record's are the swing
+        // onsets, whose count is not the rate, so the excerpt keeps the track's rate.
         onset_rate: match &onsets {
-            Some(o) if duration > 0.0 => (o.len() as f64 / duration) as f32,
+            Some(o) if duration > 0.0 && a.profile == Profile::Full => {
+                (o.len() as f64 / duration) as f32
+            }
             _ => s.onset_rate,
         },
         ..s.clone()

@@ -250,6 +250,52 @@ fn swing(beats: &[f64], onsets: &[f64]) -> Option<f64> {
     Some(median(&mut ratios))
 }
 
+/// How close two times count as equal where swing's rules may round differently: the marks
+/// (NeckenML computes `end - d * 0.2`, necken `start + d * 0.8`, an excerpt works on shifted
+/// times) and two onsets as near the middle as each other.
+const MARK_TOLERANCE_S: f64 = 1e-6;
+
+/// The onsets a swing ratio reads: for each beat interval, the onset inside its 20–80 %
+/// nearest the middle — every such onset when several are as near, or when the nearest lies
+/// on a mark (ascending). The standard profile stores only these, so swing from a standard record —
+/// necken's or NeckenML's, of the whole track or of any excerpt — is exactly swing from all
+/// onsets: whichever way a rule computes the marks, the onset it picks is kept.
+pub fn swing_onsets(beats: &[f64], onsets: &[f64]) -> Vec<f64> {
+    let mut kept = Vec::new();
+    let mut j = 0;
+    for w in beats.windows(2) {
+        let (b0, b1) = (w[0], w[1]);
+        let d = b1 - b0;
+        if d <= 0.0 {
+            continue;
+        }
+        let (lo, hi, mid) = (
+            b0 + 0.2 * d - MARK_TOLERANCE_S,
+            b0 + 0.8 * d + MARK_TOLERANCE_S,
+            b0 + 0.5 * d,
+        );
+        while j < onsets.len() && onsets[j] <= lo {
+            j += 1;
+        }
+        let mut k = j;
+        while k < onsets.len() && onsets[k] < hi {
+            k += 1;
+        }
+        let band = &onsets[j..k];
+        let nearest = band
+            .iter()
+            .map(|o| (o - mid).abs())
+            .fold(f64::INFINITY, f64::min);
+        kept.extend(
+            band.iter()
+                .filter(|o| (*o - mid).abs() <= nearest + 2.0 * MARK_TOLERANCE_S),
+        );
+    }
+    kept.sort_by(f64::total_cmp);
+    kept.dedup();
+    kept
+}
+
 fn median(xs: &mut [f64]) -> f64 {
     xs.sort_by(|a, b| a.total_cmp(b));
     let n = xs.len();
