@@ -1,5 +1,5 @@
 //! File input: one file, a list, or a watched folder, decoded with symphonia and fed to an
-//! [`Engine`] in 10 ms chunks, as fast as possible or paced like a live stream.
+//! [`Engine`] in 10 ms blocks, as fast as possible or paced like a live stream.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ struct EngineSink<'a> {
     channels: usize,
     rate: u32,
     fed_frames: u64,
+    /// Samples of the block being gathered (interleaved).
+    pending: Vec<f32>,
     started: Instant,
     pacing: Pacing,
     stop: &'a AtomicBool,
@@ -80,22 +82,54 @@ impl AudioSink for EngineSink<'_> {
                 Pacing::Realtime { speed } => Some(speed),
             },
         };
-        // 10 ms pieces, so that paced beats leave when they happen, not a packet later.
-        let piece = (self.rate as usize / 100).max(1) * self.channels;
-        for chunk in interleaved.chunks(piece) {
-            if let Pacing::Realtime { speed } = self.pacing {
-                let due = self.started
-                    + Duration::from_secs_f64(self.fed_frames as f64 / self.rate as f64 / speed);
-                let now = Instant::now();
-                if due > now {
-                    std::thread::sleep(due - now);
-                }
+        // Whole blocks (the decoder's packets are of any size), so that paced beats leave when
+        // they happen, not a packet later. A block is fed when its last sample would have
+        // arrived, as live capture delivers it.
+        let piece = engine.block_len() * self.channels;
+        let mut rest = interleaved;
+        while !rest.is_empty() {
+            let take = (piece - self.pending.len()).min(rest.len());
+            self.pending.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.pending.len() < piece {
+                break;
             }
-            self.fed_frames += (chunk.len() / self.channels) as u64;
-            let emit = &mut *self.emit;
-            engine.push(chunk, &mut |e| emit(e, &clock));
+            feed(
+                engine,
+                &self.pending,
+                self.channels,
+                self.rate,
+                &mut self.fed_frames,
+                self.started,
+                self.pacing,
+                &mut |e| (self.emit)(e, &clock),
+            );
+            self.pending.clear();
         }
     }
+}
+
+/// Feeds one block to the engine, first waiting for its last sample's time when paced.
+#[allow(clippy::too_many_arguments)]
+fn feed(
+    engine: &mut Engine,
+    block: &[f32],
+    channels: usize,
+    rate: u32,
+    fed_frames: &mut u64,
+    started: Instant,
+    pacing: Pacing,
+    emit: &mut dyn FnMut(EngineEvent),
+) {
+    *fed_frames += (block.len() / channels) as u64;
+    if let Pacing::Realtime { speed } = pacing {
+        let due = started + Duration::from_secs_f64(*fed_frames as f64 / rate as f64 / speed);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+    }
+    engine.push(block, emit);
 }
 
 /// How a file's analysis ended.
@@ -132,6 +166,7 @@ pub fn run_file(
         channels: 1,
         rate: 1,
         fed_frames: 0,
+        pending: Vec::new(),
         started: Instant::now(),
         pacing,
         stop,
@@ -149,6 +184,18 @@ pub fn run_file(
     let interrupted = info.interrupted || stop.load(Ordering::Relaxed);
     if let Some(mut engine) = sink.engine.take() {
         let emit = &mut *sink.emit;
+        if !interrupted && !sink.pending.is_empty() {
+            feed(
+                &mut engine,
+                &sink.pending,
+                sink.channels,
+                sink.rate,
+                &mut sink.fed_frames,
+                sink.started,
+                sink.pacing,
+                &mut |e| emit(e, &clock),
+            );
+        }
         if interrupted {
             engine.abandon(&mut |e| emit(e, &clock));
         } else {

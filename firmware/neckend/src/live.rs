@@ -42,7 +42,7 @@ pub(crate) fn run_live(
         capture.sample_rate,
         1,
     )?;
-    let mut buffer = vec![0f32; (capture.sample_rate / 100) as usize];
+    let mut buffer = vec![0f32; engine.block_len()];
     let (mut last_dropped, mut last_xruns, mut last_bad) = (0, 0, 0);
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
@@ -63,12 +63,16 @@ pub(crate) fn run_live(
                     1,
                 )?;
                 std::mem::replace(&mut engine, fresh).finish(&mut |e| out.handle(e, &clock));
+                buffer.resize(engine.block_len(), 0.0);
                 log::info!("SIGHUP: the new networks run from now on");
             }
         }
         let available = capture.consumer.slots();
         if available < buffer.len() {
-            std::thread::sleep(Duration::from_millis(2));
+            // Sleep until the block should be there (the card delivers whole periods, so it
+            // may take a little longer), not a fixed poll interval: one wake-up per block.
+            let missing = (buffer.len() - available) as f64 / capture.sample_rate as f64;
+            std::thread::sleep(Duration::from_secs_f64(missing).max(Duration::from_millis(1)));
             continue;
         }
         let chunk = capture
