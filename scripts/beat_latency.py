@@ -8,7 +8,9 @@ long after the true beat sounded the event left the daemon:
 where lag_ms is the daemon's own measure (wall clock since the source began minus the beat's
 time). Prints the median, p90 and p95 over all matched beats and the share within 50 ms.
 
-    scripts/beat_latency.py [--clips N] [--speed S] [--config BOARD.toml | --no-beat-model] [BINARY]
+    scripts/beat_latency.py [--dir CLIPS] [--clips N] [--speed S] [--config BOARD.toml | --no-beat-model] [BINARY]
+
+--dir takes any labelled folder (default the dev corpus): choose settings on generated clips.
 
 The beat network runs with the board profile's pulse and beat lead (defaults: 4 frames, 60 ms).
 """
@@ -26,13 +28,14 @@ DEV = os.path.join(ROOT, "..", "shared", "corpus", "dev")
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", default=DEV, help="labelled clips (labels.csv, .beats)")
     ap.add_argument("--clips", type=int, default=4, help="clips, one per style in turn")
     ap.add_argument("--speed", type=float, default=1.0)
     ap.add_argument("--config", help="board profile (its beat_pulse, beat_lead_ms and beat_share)")
     ap.add_argument("--no-beat-model", action="store_true", help="DSP activations only, no embedding network")
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "target/release/neckend"))
     args = ap.parse_args()
-    with open(os.path.join(DEV, "labels.csv")) as f:
+    with open(os.path.join(args.dir, "labels.csv")) as f:
         rows = list(csv.DictReader(f))
     seen, clips = set(), []
     for r in rows:
@@ -52,11 +55,11 @@ def main():
                    else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v2.onnx"),
                          "--embed-model", os.path.join(ROOT, "models", "embed-cnn-v1.onnx")]),
                  "--force", "--realtime", "--speed", str(args.speed), "--events", events,
-                 "--input", os.path.join(DEV, clip)],
+                 "--input", os.path.join(args.dir, clip)],
                 check=True, stderr=subprocess.DEVNULL)
             beats = [json.loads(l) for l in open(events)]
             beats = [b for b in beats if b["event"] == "beat"]
-            truth = [float(l.split()[0]) for l in open(os.path.join(DEV, os.path.splitext(clip)[0] + ".beats"))]
+            truth = [float(l.split()[0]) for l in open(os.path.join(args.dir, os.path.splitext(clip)[0] + ".beats"))]
             clip_lat = []
             for b in beats:
                 t = min(truth, key=lambda x: abs(x - b["time"]))

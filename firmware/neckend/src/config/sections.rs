@@ -153,8 +153,9 @@ pub struct AnalysisSection {
     /// The network's share of the beat activations (0..=1), the rest DSP.
     pub beat_share: f32,
     /// Beat events are predicted this far ahead of the newest analysed audio, ms (0..=200):
-    /// the front end hears a beat only after half its 64 ms window, the resampler and the
-    /// network's pulse, and the prediction makes up for that delay.
+    /// the front end hears a beat only after half its 64 ms window and the resampler, and the
+    /// prediction makes up for that delay. With the beat network half its pulse is added for
+    /// the frames the pulse holds back (80 ms with the defaults; `engine::tracker_lead_frames`).
     pub beat_lead_ms: f32,
     /// Embedding and instrumental/vocal network (`.onnx`, listed in `SHA256SUMS`), run on
     /// each stored track; empty = tracks without embedding and vocal scores, which must be

@@ -84,6 +84,7 @@ impl Engine {
             stream = stream.with_mel();
             options.embedding_model = Some(model.clone());
         }
+        let has_net = net.is_some();
         let mut engine = Engine {
             options,
             head: models.style,
@@ -96,8 +97,9 @@ impl Engine {
                 settings.switch_margin,
                 settings.min_confidence,
             ),
-            tracker: StreamingTracker::new(TrackerConfig::default())
-                .with_lead(settings.beat_lead_frames),
+            tracker: StreamingTracker::new(TrackerConfig::default()).with_lead(
+                tracker_lead_frames(settings.beat_lead_frames, settings.beat_pulse, has_net),
+            ),
             change: TuneChangeDetector::new(),
             tune_start: None,
             scratch: Vec::with_capacity(64),
