@@ -30,12 +30,9 @@ struct EngineSink<'a> {
     source: SourceInfo,
     engine: Option<Engine>,
     channels: usize,
-    rate: u32,
-    fed_frames: u64,
     /// Samples of the block being gathered (interleaved).
     pending: Vec<f32>,
-    started: Instant,
-    pacing: Pacing,
+    pacer: Pacer,
     stop: &'a AtomicBool,
     emit: &'a mut dyn FnMut(EngineEvent, &SourceClock),
 }
@@ -52,7 +49,7 @@ pub struct SourceClock {
 impl AudioSink for EngineSink<'_> {
     fn start(&mut self, sample_rate: u32, channels: usize) -> Result<(), String> {
         self.channels = channels;
-        self.rate = sample_rate;
+        self.pacer.rate = sample_rate;
         self.engine = Some(Engine::new(
             self.settings.clone(),
             self.models.clone(),
@@ -60,7 +57,7 @@ impl AudioSink for EngineSink<'_> {
             sample_rate,
             channels,
         )?);
-        self.started = Instant::now();
+        self.pacer.started = Instant::now();
         Ok(())
     }
 
@@ -75,13 +72,7 @@ impl AudioSink for EngineSink<'_> {
         let Some(engine) = self.engine.as_mut() else {
             return;
         };
-        let clock = SourceClock {
-            started: self.started,
-            speed: match self.pacing {
-                Pacing::Fast => None,
-                Pacing::Realtime { speed } => Some(speed),
-            },
-        };
+        let clock = self.pacer.clock();
         // Whole blocks (the decoder's packets are of any size), so that paced beats leave when
         // they happen, not a packet later. A block is fed when its last sample would have
         // arrived, as live capture delivers it.
@@ -94,42 +85,45 @@ impl AudioSink for EngineSink<'_> {
             if self.pending.len() < piece {
                 break;
             }
-            feed(
-                engine,
-                &self.pending,
-                self.channels,
-                self.rate,
-                &mut self.fed_frames,
-                self.started,
-                self.pacing,
-                &mut |e| (self.emit)(e, &clock),
-            );
+            self.pacer.wait_for((piece / self.channels) as u64);
+            engine.push(&self.pending, &mut |e| (self.emit)(e, &clock));
             self.pending.clear();
         }
     }
 }
 
-/// Feeds one block to the engine, first waiting for its last sample's time when paced.
-#[allow(clippy::too_many_arguments)]
-fn feed(
-    engine: &mut Engine,
-    block: &[f32],
-    channels: usize,
-    rate: u32,
-    fed_frames: &mut u64,
-    started: Instant,
+/// Where a source's feeding is in time: paced, each block waits for its last sample's time.
+struct Pacer {
     pacing: Pacing,
-    emit: &mut dyn FnMut(EngineEvent),
-) {
-    *fed_frames += (block.len() / channels) as u64;
-    if let Pacing::Realtime { speed } = pacing {
-        let due = started + Duration::from_secs_f64(*fed_frames as f64 / rate as f64 / speed);
-        let now = Instant::now();
-        if due > now {
-            std::thread::sleep(due - now);
+    rate: u32,
+    started: Instant,
+    fed_frames: u64,
+}
+
+impl Pacer {
+    /// The next `frames` (per channel) are about to be fed: when paced, waits until the last
+    /// of them would have arrived.
+    fn wait_for(&mut self, frames: u64) {
+        self.fed_frames += frames;
+        if let Pacing::Realtime { speed } = self.pacing {
+            let due = self.started
+                + Duration::from_secs_f64(self.fed_frames as f64 / self.rate as f64 / speed);
+            let now = Instant::now();
+            if due > now {
+                std::thread::sleep(due - now);
+            }
         }
     }
-    engine.push(block, emit);
+
+    fn clock(&self) -> SourceClock {
+        SourceClock {
+            started: self.started,
+            speed: match self.pacing {
+                Pacing::Fast => None,
+                Pacing::Realtime { speed } => Some(speed),
+            },
+        }
+    }
 }
 
 /// How a file's analysis ended.
@@ -164,37 +158,27 @@ pub fn run_file(
         },
         engine: None,
         channels: 1,
-        rate: 1,
-        fed_frames: 0,
         pending: Vec::new(),
-        started: Instant::now(),
-        pacing,
+        pacer: Pacer {
+            pacing,
+            rate: 1,
+            started: Instant::now(),
+            fed_frames: 0,
+        },
         stop,
         emit,
     };
     let info = decode_file(path, &mut sink).map_err(|e| e.to_string())?;
     // Beats flushed at the end are as paced as the others: a paced run reports their lag too.
-    let clock = SourceClock {
-        started: sink.started,
-        speed: match sink.pacing {
-            Pacing::Realtime { speed } => Some(speed),
-            _ => None,
-        },
-    };
+    let clock = sink.pacer.clock();
     let interrupted = info.interrupted || stop.load(Ordering::Relaxed);
     if let Some(mut engine) = sink.engine.take() {
         let emit = &mut *sink.emit;
+        // The last, partial block.
         if !interrupted && !sink.pending.is_empty() {
-            feed(
-                &mut engine,
-                &sink.pending,
-                sink.channels,
-                sink.rate,
-                &mut sink.fed_frames,
-                sink.started,
-                sink.pacing,
-                &mut |e| emit(e, &clock),
-            );
+            sink.pacer
+                .wait_for((sink.pending.len() / sink.channels) as u64);
+            engine.push(&sink.pending, &mut |e| emit(e, &clock));
         }
         if interrupted {
             engine.abandon(&mut |e| emit(e, &clock));
