@@ -221,29 +221,18 @@ fn shares(beats: Option<&BeatTrack>, bars: &[usize], bpb: Option<u8>) -> Option<
 
 fn swing(beats: &[f64], onsets: &[f64]) -> Option<f64> {
     let mut ratios = Vec::new();
-    let mut j = 0;
-    for w in beats.windows(2) {
-        let (b0, b1) = (w[0], w[1]);
-        let d = b1 - b0;
-        if d <= 0.0 {
-            continue;
-        }
-        let (lo, hi, mid) = (b0 + 0.2 * d, b0 + 0.8 * d, b0 + 0.5 * d);
-        while j < onsets.len() && onsets[j] <= lo {
-            j += 1;
-        }
+    for_each_band(beats, onsets, 0.0, |b0, b1, mid, band| {
+        // The first of the onsets nearest the middle.
         let mut best: Option<f64> = None;
-        let mut k = j;
-        while k < onsets.len() && onsets[k] < hi {
-            if best.is_none_or(|o| (onsets[k] - mid).abs() < (o - mid).abs()) {
-                best = Some(onsets[k]);
+        for &o in band {
+            if best.is_none_or(|b| (o - mid).abs() < (b - mid).abs()) {
+                best = Some(o);
             }
-            k += 1;
         }
         if let Some(o) = best {
             ratios.push((o - b0) / (b1 - o));
         }
-    }
+    });
     if ratios.len() < MIN_SWING_BEATS {
         return None;
     }
@@ -257,31 +246,12 @@ const MARK_TOLERANCE_S: f64 = 1e-6;
 
 /// The onsets a swing ratio reads: for each beat interval, the onset inside its 20–80 %
 /// nearest the middle — every such onset when several are as near, or when the nearest lies
-/// on a mark (ascending). The standard profile stores only these, so swing from a standard record —
-/// necken's or NeckenML's, of the whole track or of any excerpt — is exactly swing from all
-/// onsets: whichever way a rule computes the marks, the onset it picks is kept.
+/// on a mark (ascending). The standard profile stores only these, so swing from a standard
+/// record — necken's or NeckenML's, of the whole track or of any excerpt — is exactly swing
+/// from all onsets: whichever way a rule computes the marks, the onset it picks is kept.
 pub fn swing_onsets(beats: &[f64], onsets: &[f64]) -> Vec<f64> {
     let mut kept = Vec::new();
-    let mut j = 0;
-    for w in beats.windows(2) {
-        let (b0, b1) = (w[0], w[1]);
-        let d = b1 - b0;
-        if d <= 0.0 {
-            continue;
-        }
-        let (lo, hi, mid) = (
-            b0 + 0.2 * d - MARK_TOLERANCE_S,
-            b0 + 0.8 * d + MARK_TOLERANCE_S,
-            b0 + 0.5 * d,
-        );
-        while j < onsets.len() && onsets[j] <= lo {
-            j += 1;
-        }
-        let mut k = j;
-        while k < onsets.len() && onsets[k] < hi {
-            k += 1;
-        }
-        let band = &onsets[j..k];
+    for_each_band(beats, onsets, MARK_TOLERANCE_S, |_, _, mid, band| {
         let nearest = band
             .iter()
             .map(|o| (o - mid).abs())
@@ -290,10 +260,38 @@ pub fn swing_onsets(beats: &[f64], onsets: &[f64]) -> Vec<f64> {
             band.iter()
                 .filter(|o| (*o - mid).abs() <= nearest + 2.0 * MARK_TOLERANCE_S),
         );
-    }
+    });
     kept.sort_by(f64::total_cmp);
     kept.dedup();
     kept
+}
+
+/// Calls `take(beat, next beat, middle, onsets)` for each beat interval with the onsets
+/// strictly inside its 20–80 %, the band widened by `widen` seconds at both ends. `beats` and
+/// `onsets` ascending.
+fn for_each_band(
+    beats: &[f64],
+    onsets: &[f64],
+    widen: f64,
+    mut take: impl FnMut(f64, f64, f64, &[f64]),
+) {
+    let mut j = 0;
+    for w in beats.windows(2) {
+        let (b0, b1) = (w[0], w[1]);
+        let d = b1 - b0;
+        if d <= 0.0 {
+            continue;
+        }
+        let (lo, hi) = (b0 + 0.2 * d - widen, b0 + 0.8 * d + widen);
+        while j < onsets.len() && onsets[j] <= lo {
+            j += 1;
+        }
+        let mut k = j;
+        while k < onsets.len() && onsets[k] < hi {
+            k += 1;
+        }
+        take(b0, b1, b0 + 0.5 * d, &onsets[j..k]);
+    }
 }
 
 fn median(xs: &mut [f64]) -> f64 {
