@@ -12,7 +12,8 @@ time). Prints the median, p90 and p95 over all matched beats and the share withi
 
 --dir takes any labelled folder (default the dev corpus): choose settings on generated clips.
 
-The beat network runs with the board profile's pulse and beat lead (defaults: 4 frames, 60 ms).
+The beat network runs with the board profile's pulse and beat lead (defaults: 4 frames, 60 ms
+plus half the pulse with the network: 80 ms).
 """
 import argparse
 import csv

@@ -4,7 +4,7 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::artifact::*;
-use necken_core::features::{swing_onsets, BEAT_WINDOW_S};
+use necken_core::features::BEAT_WINDOW_S;
 use necken_rhythm::activation::Activations;
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::mix_activations;
@@ -195,15 +195,7 @@ pub fn analyze_frames(
             },
             duration_s: source.duration_s as f32,
         }),
-        // The standard profile keeps the onsets swing reads (about half of a dense tune's,
-        // the rest is what kept a 3-minute record over 1.5 KB); the full profile keeps all.
-        onsets: standard.then(|| {
-            if full {
-                onsets
-            } else {
-                swing_onsets(&beat_times, &onsets)
-            }
-        }),
+        onsets: options.profile.onsets_to_store(&beat_times, onsets),
         dynamics: standard.then(|| Dynamics {
             beat_energy: if has_beats { beat_energy } else { Vec::new() },
             envelope: options.profile.envelope_hop_s().map(envelope),

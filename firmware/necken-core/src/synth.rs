@@ -170,14 +170,8 @@ pub fn synthetic_artifacts(
             beat_energy,
             envelope: profile.envelope_hop_s().map(|hop| envelope(hop, &mut rng)),
         }),
-        // As analysis stores them: every onset in full, the ones swing reads in standard.
-        onsets: standard.then(|| {
-            if profile == Profile::Full {
-                onsets
-            } else {
-                crate::features::swing_onsets(&times, &onsets)
-            }
-        }),
+        // As analysis stores them.
+        onsets: profile.onsets_to_store(&times, onsets),
         beats: standard.then_some(BeatTrack {
             times,
             numbers,

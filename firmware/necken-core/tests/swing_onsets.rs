@@ -73,12 +73,11 @@ fn onsets_on_the_marks_are_kept_for_either_rule() {
     a.beats.as_mut().unwrap().times = beats.clone();
     a.beats.as_mut().unwrap().numbers = (0..60).map(|k| (k % 2 + 1) as u8).collect();
     a.beats.as_mut().unwrap().alternate_numbers = None;
-    let all: Vec<f64> = beats
+    let mut all: Vec<f64> = beats
         .iter()
         .flat_map(|b| [b + 0.1, b + 0.4, b + 0.26])
         .map(|t| (t * 100.0f64).round() / 100.0)
-        .collect::<Vec<_>>();
-    let mut all = all;
+        .collect();
     all.sort_by(f64::total_cmp);
     assert_same_swing(&a, &all);
 }

@@ -42,6 +42,7 @@ pub(crate) fn run_live(
         capture.sample_rate,
         1,
     )?;
+    // One block (a frame at the capture rate): the same for every engine of this capture.
     let mut buffer = vec![0f32; engine.block_len()];
     let (mut last_dropped, mut last_xruns, mut last_bad) = (0, 0, 0);
     let mut last_report = Instant::now();
@@ -63,7 +64,6 @@ pub(crate) fn run_live(
                     1,
                 )?;
                 std::mem::replace(&mut engine, fresh).finish(&mut |e| out.handle(e, &clock));
-                buffer.resize(engine.block_len(), 0.0);
                 log::info!("SIGHUP: the new networks run from now on");
             }
         }
