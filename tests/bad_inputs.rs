@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use necken_analysis::{analyze_file, Analysis, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::Profile;
+use necken_engine::{analyze_file, Analysis};
 use necken_tests::audio::{click, write_wav, write_wav_f32};
 use necken_tests::corpus_dev;
 

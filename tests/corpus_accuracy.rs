@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::codec;
 use necken_core::features::{derive, swing_onsets};
 use necken_core::head::StyleHead;
 use necken_core::neckenml::compat::compat_features;
 use necken_core::notation::interpret;
+use necken_engine::analyze_file;
 use necken_models::{BeatNet, EmbedNet};
 use necken_tests::{corpus_dev, f_measure, model_path, read_beats};
 

@@ -6,10 +6,11 @@
 
 use std::path::PathBuf;
 
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::Profile;
 use necken_core::notation::interpret;
 use necken_core::style::Style;
+use necken_engine::analyze_file;
 use necken_models::{ModelChoices, ModelSet};
 use necken_tests::{f_measure, read_beats};
 

@@ -6,12 +6,13 @@
 //! `cargo run --release -p necken-tests --example energy_codes -- ../shared/corpus/dev
 //! [--no-beat-model]`
 
-use necken_analysis::{analyze_file, audio_files_in, AnalysisOptions};
+use necken_analysis::{audio_files_in, AnalysisOptions};
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::codec;
 use necken_core::features::derive;
 use necken_core::notation::interpret;
 use necken_core::quant::PackedUVec;
+use necken_engine::analyze_file;
 use necken_models::{ModelChoices, ModelSet};
 
 fn with_energy(a: &RawArtifacts, energy: Vec<f32>) -> RawArtifacts {

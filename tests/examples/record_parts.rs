@@ -3,9 +3,10 @@
 //!
 //! `cargo run --release -p necken-tests --example record_parts -- FILE...`
 
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::codec;
+use necken_engine::analyze_file;
 use necken_models::{ModelChoices, ModelSet};
 
 fn main() {

@@ -1,16 +1,10 @@
 //! # necken-analysis
 //!
-//! Audio file → raw artifacts, in one streaming decode: symphonia decodes, every decoded
-//! chunk feeds the loudness meter and statistics at the source rate and a rubato resampler
-//! to 16 kHz, whose output feeds the rhythm front end. Only 10 ms frame features are kept, so
+//! The analysis edge, the parts the engine (`necken-engine`) is built of: symphonia decodes,
+//! every decoded chunk feeds the loudness meter and statistics at the source rate and a rubato
+//! resampler to 16 kHz, whose output feeds the rhythm front end ([`FrameStream`]); a piece's
+//! frames become raw artifacts in [`analyze_frames`]. Only 10 ms frame features are kept, so
 //! memory grows by about 60 bytes per 10 ms of audio, not by the samples.
-//!
-//! ```no_run
-//! use necken_analysis::{analyze_file, AnalysisOptions};
-//! use necken_core::artifact::Profile;
-//! let result = analyze_file("tune.flac".as_ref(), &AnalysisOptions::new(Profile::Standard)).unwrap();
-//! println!("{:?} bpm", result.artifacts.rhythm.tempo_bpm);
-//! ```
 #![warn(missing_docs)]
 
 mod decode;
@@ -31,7 +25,7 @@ pub use decode::{decode_file, AudioSink, DecodeInfo};
 pub use embed_run::{attach_embeddings, EmbedRun, SERIES_PATCHES};
 pub use files::{audio_files_in, is_audio_file, AUDIO_EXTENSIONS};
 pub use frames::{analyze_frames, analyze_samples, SourceFacts};
-pub use pipeline::{analyze_file, Analysis, AnalysisOptions, StageTimes};
+pub use pipeline::{AnalysisOptions, StageTimes};
 pub use stream::FrameStream;
 
 use std::path::PathBuf;
@@ -47,7 +41,8 @@ pub struct AnalysisError {
 }
 
 impl AnalysisError {
-    pub(crate) fn new(path: &std::path::Path, problem: impl Into<String>) -> AnalysisError {
+    /// A failure of `path`.
+    pub fn new(path: &std::path::Path, problem: impl Into<String>) -> AnalysisError {
         AnalysisError {
             path: path.to_path_buf(),
             problem: problem.into(),

@@ -4,11 +4,11 @@
 use audioadapter_buffers::direct::SequentialSlice;
 use rubato::{Fft, FixedSync, Resampler};
 
-/// Input chunk in source frames for whole-file analysis.
-pub const FILE_CHUNK: usize = 1024;
-/// Input chunk for live streams: the resampler holds back about one chunk, so smaller chunks
-/// mean earlier frames (5 ms at 48 kHz instead of 21 ms) for a little more CPU.
-pub const LIVE_CHUNK: usize = 256;
+/// Input chunk in source frames, for files and live audio alike (one engine: a file gives the
+/// same frames however it is read). The resampler holds back about one chunk, so a small
+/// chunk means early frames (5 ms at 48 kHz; 1024 would be 21 ms); whole files cost no more
+/// measurably with it than with 1024 (docs/benchmarks.md).
+pub const CHUNK: usize = 256;
 
 /// A mono resampler fed in arbitrary chunks.
 pub struct StreamResampler {
@@ -93,7 +93,7 @@ mod tests {
         let from = 44_100;
         let mut input = vec![0f32; from as usize * 2];
         input[44_100] = 1.0; // at exactly 1 s
-        let mut rs = StreamResampler::new(from, 16_000, FILE_CHUNK).unwrap();
+        let mut rs = StreamResampler::new(from, 16_000, CHUNK).unwrap();
         let mut out = Vec::new();
         for c in input.chunks(999) {
             rs.push(c, &mut |s| out.extend_from_slice(s));

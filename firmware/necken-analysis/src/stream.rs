@@ -10,7 +10,7 @@ use necken_rhythm::mel::{MelFrontEnd, MEL_BANDS};
 use necken_rhythm::ANALYSIS_RATE;
 
 use crate::frames::SourceFacts;
-use crate::resample::{StreamResampler, FILE_CHUNK, LIVE_CHUNK};
+use crate::resample::{StreamResampler, CHUNK};
 use crate::stats::SourceStats;
 
 /// A stream of audio turned into frames as it arrives.
@@ -30,18 +30,10 @@ pub struct FrameStream {
 }
 
 impl FrameStream {
-    /// A stream of `channels` interleaved channels at `sample_rate` Hz, for whole files.
+    /// A stream of `channels` interleaved channels at `sample_rate` Hz (a file or live audio:
+    /// the frames do not depend on how the samples are cut into pushes).
     pub fn new(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
-        FrameStream::with_chunk(sample_rate, channels, FILE_CHUNK)
-    }
-
-    /// The same for live audio: frames come out sooner after their samples arrive (a smaller
-    /// resampler chunk), at a slightly higher CPU cost.
-    pub fn live(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
-        FrameStream::with_chunk(sample_rate, channels, LIVE_CHUNK)
-    }
-
-    fn with_chunk(sample_rate: u32, channels: usize, chunk: usize) -> Result<FrameStream, String> {
+        let chunk = CHUNK;
         if sample_rate == 0 || channels == 0 {
             return Err(format!(
                 "unusable stream format: {sample_rate} Hz, {channels} channel(s)"

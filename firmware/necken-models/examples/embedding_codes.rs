@@ -5,10 +5,11 @@
 //! worst cosine, the styles that change (with the full-precision margin between the top two)
 //! and the mean-embedding bytes.
 //! usage: embedding_codes CLIP_DIR
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::codec;
 use necken_core::notation::interpret;
+use necken_engine::analyze_file;
 use necken_models::{ModelChoices, ModelSet};
 
 /// `values` quantized to `bits`-bit codes between their minimum and maximum.

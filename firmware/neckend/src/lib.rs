@@ -15,16 +15,16 @@ pub mod args;
 pub mod capture;
 pub mod config;
 pub mod daemon;
-pub mod engine;
+pub use necken_engine as engine;
+#[cfg(test)]
+mod engine_tests;
 pub mod files;
 mod live;
 pub mod messages;
 pub mod models;
 pub mod mqtt;
-pub mod music;
 mod outputs;
-pub mod smoother;
-pub mod tune_change;
+pub use necken_engine::{music, smoother, tune_change};
 
 /// Entry point shared by the `neckend` binary and the test harness's copy of it.
 pub fn main() -> std::process::ExitCode {

@@ -195,6 +195,7 @@ impl Config {
         let c = self;
         let frames = |s: f32| (s * FRAME_RATE).round() as usize;
         EngineSettings {
+            live: true,
             window_frames: frames(c.analysis.window_s),
             classify_every_frames: frames(c.analysis.classify_every_s).max(1),
             classify_every_unsure_frames: frames(c.analysis.classify_every_unsure_s).max(1),

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use necken_analysis::{analyze_file, AnalysisOptions};
+use necken_analysis::AnalysisOptions;
 use necken_core::artifact::Profile;
 use necken_core::codec;
 use necken_core::notation::interpret;
+use necken_engine::analyze_file;
 use necken_store::{ArtifactStore, TrackId, TrackMeta};
 use serde_json::json;
 

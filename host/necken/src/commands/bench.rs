@@ -188,7 +188,8 @@ fn analysis(
     runs: usize,
     as_json: bool,
 ) -> CliResult<ExitCode> {
-    use necken_analysis::{analyze_file, AnalysisOptions};
+    use necken_analysis::AnalysisOptions;
+    use necken_engine::analyze_file;
     let mut options = AnalysisOptions::new(Profile::Standard);
     models.apply(&mut options, necken_models::ModelChoice::Off)?;
     let mut rows = Vec::new();
@@ -274,7 +275,8 @@ fn analysis(
 }
 
 fn sizes(files: &[std::path::PathBuf], models: &super::models::ModelArgs) -> CliResult<ExitCode> {
-    use necken_analysis::{analyze_file, AnalysisOptions};
+    use necken_analysis::AnalysisOptions;
+    use necken_engine::analyze_file;
     let mut options = AnalysisOptions::new(Profile::Minimal);
     models.apply(&mut options, necken_models::ModelChoice::Off)?;
     println!(

@@ -4,8 +4,9 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use necken_analysis::{analyze_file, file_activations, AnalysisOptions};
+use necken_analysis::{file_activations, AnalysisOptions};
 use necken_core::artifact::Profile;
+use necken_engine::analyze_file;
 use necken_rhythm::tracker::{BarPointerTracker, TrackerConfig};
 
 fn clip() -> PathBuf {

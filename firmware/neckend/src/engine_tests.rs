@@ -4,8 +4,8 @@ use necken_core::classify::Tags;
 use necken_rhythm::ANALYSIS_RATE;
 use necken_store::TrackId;
 
-use super::*;
 use crate::config::Config;
+use crate::engine::*;
 
 /// 16 kHz "music": clicks at `bpm`, an accented (louder, lower) click on every `meter`th
 /// beat, over a quiet tone whose pitch changes at each bar line.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use necken_analysis::StageTimes;
 use necken_core::artifact::{Profile, RawArtifacts};
 use necken_core::classify::{Classification, Tags};
 use necken_core::style::Style;
@@ -13,6 +14,10 @@ use necken_core::head::StyleHead;
 /// Engine settings, in frames where they are durations.
 #[derive(Clone, Debug)]
 pub struct EngineSettings {
+    /// Whether the engine follows the audio as it comes: streamed beats, music and silence,
+    /// the rolling style. `false` only records the source's segments (`necken analyze`), and
+    /// the settings of the live parts are then unused.
+    pub live: bool,
     /// Frames per classification window.
     pub window_frames: usize,
     /// Frames between classifications while a style is published.
@@ -47,6 +52,33 @@ pub struct EngineSettings {
     /// The wall clock, Unix seconds (injected: the engine reads no clock of its own; it
     /// stamps `since` of published styles and names live segments).
     pub clock: fn() -> u64,
+}
+
+impl EngineSettings {
+    /// Recording only, a file as one segment of any length: what `necken analyze` runs.
+    /// `pulse` is the frames per network inference: the network's output does not depend on
+    /// it, large pulses only save calls.
+    pub fn recording(profile: Profile, net_share: f32, pulse: usize) -> EngineSettings {
+        EngineSettings {
+            live: false,
+            window_frames: 0,
+            classify_every_frames: usize::MAX,
+            classify_every_unsure_frames: usize::MAX,
+            music_dbfs: f32::NEG_INFINITY,
+            silence_hold_s: 0.0,
+            min_segment_frames: 0,
+            min_file_frames: 0,
+            max_segment_frames: usize::MAX,
+            profile,
+            confirm_windows: 1,
+            switch_margin: 0.0,
+            min_confidence: 0.0,
+            net_share,
+            beat_pulse: pulse.max(1),
+            beat_lead_frames: 0,
+            clock: system_clock,
+        }
+    }
 }
 
 /// The system clock in Unix seconds, for [`EngineSettings::clock`].
@@ -152,6 +184,12 @@ pub struct Segment {
     pub start_s: f64,
     /// The style head that classified it (`None` = tags only).
     pub head: Option<String>,
+    /// What failed while it was recorded (a network that stopped): it is stored without what
+    /// that would have given, and its provenance does not name it.
+    pub failures: Vec<String>,
+    /// Wall time of each stage since the source began (for benchmarks of recordings, whose
+    /// file is one segment; the decoder's share is the caller's to measure).
+    pub times: StageTimes,
 }
 
 /// What the engine reports.

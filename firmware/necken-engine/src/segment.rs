@@ -18,6 +18,8 @@ pub(super) struct OpenSegment {
     /// The embedding network over the segment's mel patches (none without a network).
     pub(super) embed: Option<EmbedRun>,
     pub(super) part: u32,
+    /// What failed while it was recorded.
+    pub(super) failures: Vec<String>,
 }
 
 impl Engine {
@@ -30,16 +32,21 @@ impl Engine {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
             net: Vec::new(),
-            embed: self
-                .options
-                .embedding_model
-                .clone()
-                .map(|m| EmbedRun::new(m).patch_by_patch()),
+            embed: self.options.embedding_model.clone().map(|m| {
+                // Live windows read the patches' results as they come; a recording can batch.
+                let run = EmbedRun::new(m);
+                if self.settings.live {
+                    run.patch_by_patch()
+                } else {
+                    run
+                }
+            }),
             part: self.parts,
+            failures: Vec::new(),
         });
     }
     pub(super) fn close_segment(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
-        let Some(seg) = self.segment.take() else {
+        let Some(mut seg) = self.segment.take() else {
             return;
         };
         let file = self.source.file.clone();
@@ -67,20 +74,35 @@ impl Engine {
         if file.is_none() {
             facts.duration_s = seg.frames.len() as f64 / FRAME_RATE as f64;
         }
+        let (resample, spectrum) = self.stream.stage_times();
+        let mut times = StageTimes {
+            resample,
+            spectrum,
+            network: self.net_time,
+            ..Default::default()
+        };
         let mut artifacts = analyze_frames(
             &seg.frames,
             seg_net(&seg.frames, &seg.net),
             &facts,
             &self.options,
-            &mut StageTimes::default(),
+            &mut times,
         );
+        // The engine reads no clock of its own.
+        artifacts.provenance.analyzed_at = (self.settings.clock)();
         if let Some(run) = seg.embed {
             let model = run.model().clone();
             match run.finish() {
-                Ok((result, _)) => attach_embeddings(&mut artifacts, model.as_ref(), result),
+                Ok((result, time)) => {
+                    times.embedding = time;
+                    attach_embeddings(&mut artifacts, model.as_ref(), result)
+                }
                 // Like a failing beat network: the track is stored without what the network
                 // would give, and its provenance does not name it.
-                Err(e) => log::error!("{}: embedding network: {e}", self.source.name),
+                Err(e) => {
+                    log::error!("{}: embedding network: {e}", self.source.name);
+                    seg.failures.push(format!("embedding network: {e}"));
+                }
             }
         }
         let tags = self.source_tags();
@@ -116,6 +138,8 @@ impl Engine {
             beats_per_bar,
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,
             head: self.head_id(),
+            failures: seg.failures,
+            times,
         })));
     }
 }

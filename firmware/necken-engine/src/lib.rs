@@ -1,19 +1,33 @@
-//! The analysis engine: audio chunks in, events out. It runs the streaming beat tracker frame
-//! by frame, detects music and silence, classifies a rolling window every few seconds (the same
-//! offline analysis and style head as `necken analyze`, on the last `window_s` of frames), and
-//! cuts the stream into segments whose full artifacts it computes when they close.
+//! # necken-engine
 //!
-//! No I/O here: the daemon feeds audio from a capture ring or a decoder, and stores and
-//! publishes what comes out.
+//! The one analysis engine: audio chunks in, events out. Live ([`EngineSettings::live`]), it
+//! runs the streaming beat tracker frame by frame, detects music and silence, classifies a
+//! rolling window every few seconds (the same analysis and style head as the stored tracks,
+//! on the last `window_s` of frames), and cuts the stream into segments whose full artifacts
+//! it computes when they close. Recording only, it does the last part alone: that is how
+//! `necken analyze` reads a file ([`analyze_file`]), so a file gives the same artifacts
+//! through `necken analyze` and through `neckend --input`.
+//!
+//! No I/O here but reading the file [`analyze_file`] is given: the daemon feeds audio from a
+//! capture ring or a decoder, and stores and publishes what comes out.
+#![warn(missing_docs)]
 
+mod file;
+pub mod music;
+mod net_route;
 mod segment;
+pub mod smoother;
+pub mod tune_change;
 mod types;
 mod window;
+
+pub use file::{analyze_file, Analysis};
 
 pub use types::*;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Duration;
 
 use necken_analysis::{AnalysisOptions, FrameStream};
 use necken_core::classify::Tags;
@@ -41,6 +55,8 @@ pub struct Engine {
     net: Option<Box<dyn StreamingBeatActivation>>,
     held: VecDeque<FrameFeatures>,
     net_out: Vec<[f32; 2]>,
+    /// Wall time spent in the beat network (for the stage times of recordings).
+    net_time: Duration,
     source: SourceInfo,
     stream: FrameStream,
     tracker: StreamingTracker,
@@ -69,7 +85,7 @@ impl Engine {
         sample_rate: u32,
         channels: usize,
     ) -> Result<Engine, String> {
-        let mut stream = FrameStream::live(sample_rate, channels)?;
+        let mut stream = FrameStream::new(sample_rate, channels)?;
         let mut options = AnalysisOptions::new(settings.profile);
         options.net_share = settings.net_share;
         let net = match &models.beat {
@@ -91,6 +107,7 @@ impl Engine {
             net,
             held: VecDeque::with_capacity(16),
             net_out: Vec::with_capacity(16),
+            net_time: Duration::ZERO,
             music: MusicDetector::new(settings.music_dbfs, settings.silence_hold_s),
             smoother: StyleSmoother::new(
                 settings.confirm_windows,
@@ -251,68 +268,50 @@ impl Engine {
         self.scratch = frames;
     }
 
-    /// Without a network a frame goes straight on; with one it waits (at most the network's
-    /// pulse) for its probabilities.
-    fn route_frame(&mut self, mut f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
-        let Some(net) = &mut self.net else {
-            return self.process_frame(f, None, emit);
-        };
-        // The bands only feed the network; segments keep frames without them (70 floats each).
-        let bands = f.bands.take();
-        let mut out = std::mem::take(&mut self.net_out);
-        let failed = match bands.as_deref().map(|b| net.push(b, &mut out)) {
-            Some(Ok(())) => None,
-            Some(Err(e)) => Some(e),
-            None => Some("the front end gave a frame without bands".to_string()),
-        };
-        self.held.push_back(f);
-        self.release_held(out, emit);
-        if let Some(e) = failed {
-            log::error!(
-                "{}: beat network failed, DSP activations only from here on: {e}",
-                self.source.name
-            );
-            self.net = None;
-            self.flush_held(emit);
-        }
-    }
-
-    /// Sends on the held frames whose probabilities are in `out`, oldest first.
-    fn release_held(&mut self, mut out: Vec<[f32; 2]>, emit: &mut dyn FnMut(EngineEvent)) {
-        for a in out.drain(..) {
-            if let Some(f) = self.held.pop_front() {
-                self.process_frame(f, Some(a), emit);
-            }
-        }
-        self.net_out = out;
-    }
-
-    /// At the end of the source, gets the network's output for the frames it still holds.
-    fn drain_net(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
-        let Some(net) = &mut self.net else { return };
-        let mut out = std::mem::take(&mut self.net_out);
-        if let Err(e) = net.finish(&mut out) {
-            log::error!("{}: beat network failed at the end: {e}", self.source.name);
-        }
-        self.release_held(out, emit);
-    }
-
-    /// Frames still waiting for the network (the end of the source) go on without it.
-    fn flush_held(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
-        while let Some(f) = self.held.pop_front() {
-            self.process_frame(f, None, emit);
-        }
-    }
-
     fn process_frame(
         &mut self,
         f: FrameFeatures,
         net: Option<[f32; 2]>,
         emit: &mut dyn FnMut(EngineEvent),
     ) {
+        if self.settings.live {
+            self.follow_frame(&f, net, emit);
+        }
+        self.frame += 1;
+        if let Some(seg) = &mut self.segment {
+            seg.frames.push(f);
+            if let Some(a) = net {
+                seg.net.push(a);
+            }
+            if seg.frames.len() >= self.settings.max_segment_frames {
+                self.close_segment(emit);
+                self.open_segment();
+            }
+        }
+        if !self.settings.live {
+            return;
+        }
+        self.since_classify += 1;
+        let every = match self.smoother.published() {
+            None | Some(Style::Unknown) => self.settings.classify_every_unsure_frames,
+            Some(_) => self.settings.classify_every_frames,
+        };
+        if self.since_classify >= every {
+            self.since_classify = 0;
+            self.classify_window(emit);
+        }
+    }
+
+    /// The live part of a frame: the streamed beat, music and silence, the next tune.
+    fn follow_frame(
+        &mut self,
+        f: &FrameFeatures,
+        net: Option<[f32; 2]>,
+        emit: &mut dyn FnMut(EngineEvent),
+    ) {
         let beat = match net {
-            Some(a) => self.tracker.push_mixed(&f, a, self.settings.net_share),
-            None => self.tracker.push(&f),
+            Some(a) => self.tracker.push_mixed(f, a, self.settings.net_share),
+            None => self.tracker.push(f),
         };
         match self.music.push(f.energy) {
             Some(MusicChange::Started) => {
@@ -354,28 +353,5 @@ impl Engine {
                 self.next_tune(first, emit);
             }
         }
-        self.frame += 1;
-        if let Some(seg) = &mut self.segment {
-            seg.frames.push(f);
-            if let Some(a) = net {
-                seg.net.push(a);
-            }
-            if seg.frames.len() >= self.settings.max_segment_frames {
-                self.close_segment(emit);
-                self.open_segment();
-            }
-        }
-        self.since_classify += 1;
-        let every = match self.smoother.published() {
-            None | Some(Style::Unknown) => self.settings.classify_every_unsure_frames,
-            Some(_) => self.settings.classify_every_frames,
-        };
-        if self.since_classify >= every {
-            self.since_classify = 0;
-            self.classify_window(emit);
-        }
     }
 }
-
-#[cfg(test)]
-mod tests;
