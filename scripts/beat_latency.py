@@ -54,7 +54,7 @@ def main():
                  *(["--config", args.config] if args.config else []),
                  *(["--no-beat-model", "--no-embed-model"] if args.no_beat_model
                    else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v2.onnx"),
-                         "--embed-model", os.path.join(ROOT, "models", "embed-cnn-v1.onnx")]),
+                         "--embed-model", os.path.join(ROOT, "models", "embed-cnn-v2.onnx")]),
                  "--force", "--realtime", "--speed", str(args.speed), "--events", events,
                  "--input", os.path.join(args.dir, clip)],
                 check=True, stderr=subprocess.DEVNULL)

@@ -55,8 +55,11 @@ pub struct Classification {
     pub probabilities: Vec<(Style, f32)>,
 }
 
-/// Decides the style of a track.
+/// Decides the style of a track. A head trained on another embedding network than the track's
+/// is left out, as if there were none ([`StyleHead::reads`]).
 pub fn classify(f: &DerivedFeatures, tags: &Tags, head: Option<&StyleHead>) -> Classification {
+    // A head trained on another network's embedding does not classify this track.
+    let head = head.filter(|h| h.reads(f.embedding_model.as_deref()));
     let mut probabilities = head
         .map(|h| h.predict(&f.feature_vector))
         .unwrap_or_default();

@@ -14,6 +14,10 @@ use crate::vector::feature_vector;
 /// All derived features of one track. `None` means the inputs were missing.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DerivedFeatures {
+    /// The network that made the track's embedding (its model id), which decides whether a
+    /// style head may read the feature vector ([`crate::head::StyleHead::reads`]).
+    #[serde(skip)]
+    pub embedding_model: Option<String>,
     /// Beats per minute: 60 / mean inter-beat interval.
     pub tempo_bpm: Option<f64>,
     /// 1 − coefficient of variation of bar (or beat) durations, clipped to 0..=1.
@@ -124,6 +128,7 @@ pub fn derive(a: &RawArtifacts) -> DerivedFeatures {
     let is_likely_instrumental = a.vocal.as_ref().map(|v| v.instrumental > v.vocal);
 
     let mut f = DerivedFeatures {
+        embedding_model: a.embedding.as_ref().map(|e| e.model.clone()),
         tempo_bpm,
         bpm_stability,
         beat_shares,

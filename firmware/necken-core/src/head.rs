@@ -1,9 +1,11 @@
 //! The style head: feature normalization plus a small MLP (or a linear layer), loaded from a
 //! model file at run time.
 //!
-//! File format (`.nkhead`): the 8 magic bytes `NKHEAD01`, a postcard-encoded [`StyleHead`],
+//! File format (`.nkhead`): the 8 magic bytes `NKHEAD02`, a postcard-encoded [`StyleHead`],
 //! then the 32-byte SHA-256 of everything before it. Loading checks the magic, the checksum,
-//! the feature version and every dimension; any mismatch is a clear error.
+//! the feature version and every dimension; any mismatch is a clear error. `NKHEAD01` files
+//! (heads before the embedding network was named) still load: every such head that reads an
+//! embedding was trained on `embed-cnn-v1`'s.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -11,7 +13,10 @@ use sha2::{Digest, Sha256};
 use crate::style::Style;
 use crate::vector::{FEATURE_DIM, FEATURE_VERSION};
 
-const MAGIC: &[u8; 8] = b"NKHEAD01";
+const MAGIC: &[u8; 8] = b"NKHEAD02";
+const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
+/// The embedding network every `NKHEAD01` head with an embedding was trained on.
+const V1_EMBEDDING: &str = "embed-cnn-v1";
 
 /// Errors from loading a head.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -70,9 +75,41 @@ pub struct StyleHead {
     pub layers: Vec<Dense>,
     /// How it was trained (data, date), for reports.
     pub trained_on: String,
+    /// The embedding network whose vectors it was trained on (`embed-cnn-v2`), `None` when it
+    /// was trained without one. A track embedded by another network is not this head's to
+    /// classify: the embeddings live in different spaces ([`StyleHead::reads`]).
+    pub embedding_model: Option<String>,
+}
+
+/// The `NKHEAD01` layout: a [`StyleHead`] without its embedding network.
+#[derive(Deserialize)]
+struct HeadV1 {
+    id: String,
+    feature_version: u32,
+    classes: Vec<Style>,
+    feature_mean: Vec<f32>,
+    feature_scale: Vec<f32>,
+    layers: Vec<Dense>,
+    trained_on: String,
+}
+
+/// The network an embedding model id names: its int8 variant reads as the float network.
+pub fn embedding_network(model_id: &str) -> &str {
+    model_id.strip_suffix("-int8").unwrap_or(model_id)
 }
 
 impl StyleHead {
+    /// Whether this head can classify a track whose embedding came from `track_embedding`
+    /// (a model id; `None` = the track has no embedding). A head names the network it was
+    /// trained with, and a track embedded by another one would give it vectors from another
+    /// space, so confident nonsense. A track without an embedding is still read, as before.
+    pub fn reads(&self, track_embedding: Option<&str>) -> bool {
+        match (&self.embedding_model, track_embedding) {
+            (Some(head), Some(track)) => embedding_network(head) == embedding_network(track),
+            _ => true,
+        }
+    }
+
     /// True when the head was trained on vectors with an embedding (the training mean of the
     /// `has_embedding` flag is above one half): without an embedding network its inputs are
     /// unlike anything it saw.
@@ -96,15 +133,38 @@ impl StyleHead {
 
     /// Parses and validates a head file's bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<StyleHead, HeadError> {
-        if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
+        if bytes.len() < MAGIC.len() + 32 {
+            return Err(HeadError::BadMagic);
+        }
+        let magic = &bytes[..MAGIC.len()];
+        if magic != MAGIC && magic != MAGIC_V1 {
             return Err(HeadError::BadMagic);
         }
         let (body, sum) = bytes.split_at(bytes.len() - 32);
         if Sha256::digest(body).as_slice() != sum {
             return Err(HeadError::Checksum);
         }
-        let head: StyleHead = postcard::from_bytes(&body[MAGIC.len()..])
-            .map_err(|e| HeadError::Decode(e.to_string()))?;
+        let payload = &body[MAGIC.len()..];
+        let decode_error = |e: postcard::Error| HeadError::Decode(e.to_string());
+        let head = if magic == MAGIC {
+            postcard::from_bytes::<StyleHead>(payload).map_err(decode_error)?
+        } else {
+            let v1: HeadV1 = postcard::from_bytes(payload).map_err(decode_error)?;
+            let mut head = StyleHead {
+                id: v1.id,
+                feature_version: v1.feature_version,
+                classes: v1.classes,
+                feature_mean: v1.feature_mean,
+                feature_scale: v1.feature_scale,
+                layers: v1.layers,
+                trained_on: v1.trained_on,
+                embedding_model: None,
+            };
+            if head.expects_embedding() {
+                head.embedding_model = Some(V1_EMBEDDING.to_string());
+            }
+            head
+        };
         head.validate()?;
         Ok(head)
     }
@@ -213,6 +273,7 @@ mod tests {
                 relu: false,
             }],
             trained_on: "hand-made".into(),
+            embedding_model: None,
         }
     }
 
@@ -233,6 +294,26 @@ mod tests {
         let v2 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v2.nkhead"));
         assert!(!v1.unwrap().expects_embedding());
         assert!(v2.unwrap().expects_embedding());
+    }
+
+    /// `NKHEAD01` heads name `embed-cnn-v1` when they read an embedding; v4 (`NKHEAD02`) names
+    /// its own network; a head reads tracks of its network (int8 or float) and tracks without
+    /// an embedding, never another network's.
+    #[test]
+    fn heads_name_the_embedding_network_they_read() {
+        let v1 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v1.nkhead"));
+        let v3 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v3.nkhead"));
+        let v4 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v4.nkhead"));
+        let (v1, v3, v4) = (v1.unwrap(), v3.unwrap(), v4.unwrap());
+        assert_eq!(v1.embedding_model, None);
+        assert_eq!(v3.embedding_model.as_deref(), Some("embed-cnn-v1"));
+        assert_eq!(v4.embedding_model.as_deref(), Some("embed-cnn-v2"));
+        assert!(v4.reads(Some("embed-cnn-v2")) && v4.reads(Some("embed-cnn-v2-int8")));
+        assert!(v4.reads(None));
+        assert!(!v4.reads(Some("embed-cnn-v1")) && !v3.reads(Some("embed-cnn-v2-int8")));
+        assert!(v1.reads(Some("embed-cnn-v2")));
+        // Written again, a v1-format head keeps what it was read as.
+        assert_eq!(StyleHead::from_bytes(&v3.to_bytes()).unwrap(), v3);
     }
 
     #[test]

@@ -226,5 +226,6 @@ pub fn random_head(seed: u64) -> crate::head::StyleHead {
         feature_scale: vec![1.0; FEATURE_DIM],
         layers: vec![hidden, out],
         trained_on: "nothing: random weights for benchmarks".into(),
+        embedding_model: None,
     }
 }

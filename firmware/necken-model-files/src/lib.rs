@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 /// File name of the default beat/downbeat network.
 pub const BEAT_NET: &str = "beat-tcn-v2.onnx";
 /// File name of the default embedding and instrumental/vocal network.
-pub const EMBED_NET: &str = "embed-cnn-v1.onnx";
+pub const EMBED_NET: &str = "embed-cnn-v2.onnx";
 /// File name of the default style head.
-pub const STYLE_HEAD: &str = "style-head-v3.nkhead";
+pub const STYLE_HEAD: &str = "style-head-v4.nkhead";
 
 /// The repository's manifest, as built in.
 const MANIFEST: &str = include_str!("../../../models/SHA256SUMS");
@@ -29,11 +29,11 @@ const BUNDLED: [(&str, &[u8]); 3] = [
     (BEAT_NET, include_bytes!("../../../models/beat-tcn-v2.onnx")),
     (
         EMBED_NET,
-        include_bytes!("../../../models/embed-cnn-v1.onnx"),
+        include_bytes!("../../../models/embed-cnn-v2.onnx"),
     ),
     (
         STYLE_HEAD,
-        include_bytes!("../../../models/style-head-v3.nkhead"),
+        include_bytes!("../../../models/style-head-v4.nkhead"),
     ),
 ];
 

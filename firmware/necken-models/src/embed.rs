@@ -10,7 +10,7 @@ use tract_onnx::prelude::*;
 
 use crate::{checked, Checked, ModelError, ModelFile};
 
-/// The embedding network (`models/embed-cnn-v1.onnx`), trained by
+/// An embedding network (`models/embed-cnn-v2.onnx`, the default, or v1), trained by
 /// `scripts/models/train_embed_net.py`.
 pub struct EmbedNet {
     plan: Arc<TypedRunnableModel>,

@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
             store: store.clone() as SharedStore,
             allow: config.pull.allow.clone(),
             key: (!config.pull.key.is_empty()).then(|| config.pull.key.as_bytes().to_vec()),
-            has_embedding_net: models.embed.is_some(),
+            embedding_net: models.embed.as_ref().map(|m| m.id().to_string()),
             head_pushed: head_pushed.clone(),
             reload: reload.clone(),
         };

@@ -137,5 +137,7 @@ pub fn fit_linear_head(
             relu: false,
         }],
         trained_on: trained_on.to_string(),
+        // The caller knows which embedding network the examples came from.
+        embedding_model: None,
     })
 }

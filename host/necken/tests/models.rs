@@ -68,28 +68,59 @@ fn analysis_without_the_networks_is_asked_for_and_recorded() {
     );
 }
 
-/// The bundled heads: v2 reads the embedding, so it is tried on a clip analyzed with both
-/// networks (the README's first command).
+/// The bundled heads, each on a clip embedded by its own network (v1 reads no embedding; v2
+/// was trained on `embed-cnn-v1`'s, v4, the default, on `embed-cnn-v2`'s): all call the demo
+/// clip a polska (the README's first command). A head given a track embedded by another
+/// network leaves it alone instead of reading vectors from another space.
 #[test]
 fn the_bundled_style_heads_call_the_demo_clip_a_polska() {
     let dir = tempfile::tempdir().unwrap();
     let demo =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/demo/demo_polska.ogg");
-    for (k, head) in ["models/style-head-v1.nkhead", "models/style-head-v2.nkhead"]
-        .iter()
-        .enumerate()
+    let v1_net = ["--embed-model", "models/embed-cnn-v1.onnx"];
+    for (k, (head, net)) in [
+        ("models/style-head-v1.nkhead", &[][..]),
+        ("models/style-head-v2.nkhead", &v1_net[..]),
+        ("models/style-head-v4.nkhead", &[][..]),
+    ]
+    .iter()
+    .enumerate()
     {
         let store = dir.path().join(format!("{k}.sled"));
-        let o = necken(
-            &store,
-            &["analyze", "--json", "--model", head, demo.to_str().unwrap()],
-        );
+        let mut args = vec!["analyze", "--json", "--model", head];
+        args.extend_from_slice(net);
+        args.push(demo.to_str().unwrap());
+        let o = necken(&store, &args);
         assert!(o.status.success(), "{head}: {}", stderr(&o));
         let v: serde_json::Value =
             serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
         assert_eq!(v["style"], "polska", "{head}: {v}");
         assert_eq!(v["style_source"], "model", "{head}: {v}");
     }
+    // v2 on the default network's embedding: not classified, and re-analysis says why.
+    let store = dir.path().join("mismatch.sled");
+    let o = necken(
+        &store,
+        &[
+            "analyze",
+            "--json",
+            "--model",
+            "models/style-head-v2.nkhead",
+            demo.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(v["style"], "unknown", "{v}");
+    let o = necken(
+        &store,
+        &["reanalyze", "--model", "models/style-head-v2.nkhead"],
+    );
+    assert!(
+        stderr(&o).contains("embedded by another network") && stderr(&o).contains("embed-cnn-v1"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Raw artifacts hold what the audio says: a schottis analyzed with `--no-model` and with the

@@ -43,8 +43,9 @@ pub struct ServeSetup {
     pub allow: Vec<String>,
     /// Shared key every request must be signed with, when set.
     pub key: Option<Vec<u8>>,
-    /// The daemon runs an embedding network (a head trained with embeddings needs one).
-    pub has_embedding_net: bool,
+    /// The id of the embedding network the daemon runs, if any (a head trained with
+    /// embeddings needs one, and one of its own network).
+    pub embedding_net: Option<String>,
     /// Set when a pushed head was stored: the daemon's loops swap it in.
     pub head_pushed: Arc<AtomicBool>,
     /// The full reload (SIGHUP's): set when a pushed head was dropped, so the profile's
@@ -269,10 +270,19 @@ impl Server {
             ));
         }
         let head = StyleHead::from_bytes(&bytes).map_err(|e| format!("not a style head: {e}"))?;
-        if head.expects_embedding() && !self.setup.has_embedding_net {
+        let net = self.setup.embedding_net.as_deref();
+        if head.expects_embedding() && net.is_none() {
             return Err(format!(
                 "head {} was trained with embeddings and this device runs no embedding network",
                 head.id
+            ));
+        }
+        if !head.reads(net) {
+            return Err(format!(
+                "head {} reads {}'s embeddings and this device runs {}: it would classify nothing",
+                head.id,
+                head.embedding_model.as_deref().unwrap_or("no network"),
+                net.unwrap_or("no embedding network")
             ));
         }
         self.try_on_a_stored_track(&head)?;

@@ -67,9 +67,16 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         return neckenml_features(&store, args.json, &mut out);
     }
     let start = Instant::now();
+    let mut unread = 0usize;
     let (done, failed) = each_track_line(&store, &mut out, &mut |rec| {
         let (f, c) = necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref())
             .map_err(|e| e.to_string())?;
+        if head
+            .as_ref()
+            .is_some_and(|h| !h.reads(f.embedding_model.as_deref()))
+        {
+            unread += 1;
+        }
         Ok(if args.json {
             track_json(&rec.meta, &f, &c).to_string()
         } else {
@@ -104,6 +111,15 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             .map(|h| h.id.as_str())
             .unwrap_or("none (keywords only)")
     );
+    if let (Some(h), true) = (&head, unread > 0) {
+        eprintln!(
+            "necken: {unread} track(s) were embedded by another network than {}'s ({}): the head \
+             does not classify them (keywords only); re-analyze them with a head trained on \
+             their network",
+            h.id,
+            h.embedding_model.as_deref().unwrap_or("none")
+        );
+    }
     Ok(exit_status(failed))
 }
 

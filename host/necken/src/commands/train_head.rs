@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use necken_core::head::embedding_network;
 use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 
@@ -53,12 +54,20 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let mut examples = Vec::new();
     let mut validation = Vec::new();
     let mut skipped = 0usize;
+    let mut networks = std::collections::BTreeSet::new();
     store.for_each(&mut |rec| {
         let stem = stem_of(&rec.meta.source_path);
         let Ok(a) = codec::decode(&rec.artifacts) else {
             skipped += 1;
             return Ok(());
         };
+        if held_out.contains_key(&stem) || labels.contains_key(&stem) {
+            let network = a
+                .embedding
+                .as_ref()
+                .map(|e| embedding_network(&e.model).to_string());
+            networks.insert(network);
+        }
         if let Some(&style) = held_out.get(&stem) {
             validation.push((features::derive(&a).feature_vector, style));
         } else if let Some(&style) = labels.get(&stem) {
@@ -76,7 +85,22 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         l2: args.l2,
         ..TrainConfig::default()
     };
+    // A head reads one embedding network's vectors: tracks embedded by several (or some
+    // without one) would train it on a mixture no track will ever look like.
+    if networks.len() > 1 {
+        let names: Vec<String> = networks
+            .iter()
+            .map(|n| n.clone().unwrap_or_else(|| "none".into()))
+            .collect();
+        return Err(format!(
+            "the labelled tracks were embedded by different networks ({}): train a head on \
+             tracks analyzed with one",
+            names.join(", ")
+        )
+        .into());
+    }
     let mut head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
+    head.embedding_model = networks.into_iter().next().flatten();
     if !args.calibrate.is_empty() {
         if validation.is_empty() {
             return Err("no stored track matches a --calibrate label".into());
