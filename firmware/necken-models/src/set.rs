@@ -73,6 +73,18 @@ impl ModelSet {
                 );
             }
         }
+        if let (Some(h), Some(e)) = (&head, &embed) {
+            let net = necken_rhythm::learned::EmbeddingModel::id(e.as_ref());
+            if !h.reads(Some(net)) {
+                log::warn!(
+                    "style head {} reads {}'s embeddings and the embedding network is {net}: it \
+                     will classify nothing (tags only); name the head's network with \
+                     --embed-model, or a head trained on {net}'s",
+                    h.id,
+                    h.embedding_model.as_deref().unwrap_or("no network")
+                );
+            }
+        }
         Ok(ModelSet { beat, embed, head })
     }
 }
