@@ -33,14 +33,13 @@ impl FrameStream {
     /// A stream of `channels` interleaved channels at `sample_rate` Hz (a file or live audio:
     /// the frames do not depend on how the samples are cut into pushes).
     pub fn new(sample_rate: u32, channels: usize) -> Result<FrameStream, String> {
-        let chunk = CHUNK;
         if sample_rate == 0 || channels == 0 {
             return Err(format!(
                 "unusable stream format: {sample_rate} Hz, {channels} channel(s)"
             ));
         }
         let resampler = (sample_rate != ANALYSIS_RATE)
-            .then(|| StreamResampler::new(sample_rate, ANALYSIS_RATE, chunk))
+            .then(|| StreamResampler::new(sample_rate, ANALYSIS_RATE, CHUNK))
             .transpose()?;
         Ok(FrameStream {
             rate: sample_rate,

@@ -1,7 +1,6 @@
 //! A whole file through the engine, recording only: what `necken analyze` stores.
 
 use std::path::Path;
-
 use std::time::Instant;
 
 use necken_analysis::{

@@ -65,9 +65,9 @@ impl Engine {
 
     /// Logs what failed, and tells the open segment's record.
     pub(crate) fn note_failure(&mut self, what: String) {
-        log::error!("{}: {what}", self.source.name);
-        if let Some(seg) = &mut self.segment {
-            seg.failures.push(what);
+        match &mut self.segment {
+            Some(seg) => seg.note_failure(&self.source.name, what),
+            None => log::error!("{}: {what}", self.source.name),
         }
     }
 

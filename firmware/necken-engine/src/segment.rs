@@ -22,6 +22,14 @@ pub(super) struct OpenSegment {
     pub(super) failures: Vec<String>,
 }
 
+impl OpenSegment {
+    /// Logs what failed while the segment was recorded, and keeps it for the record.
+    pub(super) fn note_failure(&mut self, source: &str, what: String) {
+        log::error!("{source}: {what}");
+        self.failures.push(what);
+    }
+}
+
 impl Engine {
     pub(super) fn open_segment(&mut self) {
         // Statistics restart with the segment.
@@ -90,7 +98,7 @@ impl Engine {
         );
         // The engine reads no clock of its own.
         artifacts.provenance.analyzed_at = (self.settings.clock)();
-        if let Some(run) = seg.embed {
+        if let Some(run) = seg.embed.take() {
             let model = run.model().clone();
             match run.finish() {
                 Ok((result, time)) => {
@@ -99,10 +107,7 @@ impl Engine {
                 }
                 // Like a failing beat network: the track is stored without what the network
                 // would give, and its provenance does not name it.
-                Err(e) => {
-                    log::error!("{}: embedding network: {e}", self.source.name);
-                    seg.failures.push(format!("embedding network: {e}"));
-                }
+                Err(e) => seg.note_failure(&self.source.name, format!("embedding network: {e}")),
             }
         }
         let tags = self.source_tags();
