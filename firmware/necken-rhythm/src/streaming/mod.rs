@@ -27,9 +27,14 @@ mod normalize;
 pub use normalize::CausalNormalizer;
 
 /// State probabilities are rescaled (the most probable to 1) when the largest leaves this range.
-const RESCALE_BELOW: f64 = 1e-100;
+/// They are f32 (half the memory a frame's scan reads, twice the values per vector
+/// instruction), so the range is narrow: one frame multiplies the largest by at most about 1e6.
+const RESCALE_BELOW: f32 = 1e-5;
 /// See [`RESCALE_BELOW`].
-const RESCALE_ABOVE: f64 = 1e100;
+const RESCALE_ABOVE: f32 = 1e10;
+/// No state probability is kept below this: far below the tune-change floor (about 1e-18 of
+/// the largest) and far above f32's subnormals, whose arithmetic is many times slower on x86.
+const TINY: f32 = 1e-30;
 /// Frames between applications of the tune-change floor (its cost is a pass over every
 /// state, so it is spread out; 0.1 s is far below a beat's information).
 const CHANGE_EVERY: u64 = 10;
@@ -60,7 +65,7 @@ struct PatternState {
     meter: usize,
     lens: Vec<usize>,
     starts: Vec<Vec<usize>>,
-    rings: Vec<Vec<f64>>,
+    rings: Vec<Vec<f32>>,
     heads: Vec<usize>,
 }
 
@@ -69,12 +74,12 @@ pub struct StreamingTracker {
     config: TrackerConfig,
     periods: Vec<usize>,
     /// For each target tempo: (source tempo, probability).
-    transitions: Vec<Vec<(usize, f64)>>,
+    transitions: Vec<Vec<(usize, f32)>>,
     /// exp(−tempo prior over one bar) per pattern per tempo.
-    bar_prior: Vec<Vec<f64>>,
+    bar_prior: Vec<Vec<f32>>,
     widths: Vec<usize>,
     patterns: Vec<PatternState>,
-    ends: Vec<f64>,
+    ends: Vec<f32>,
     beat_norm: CausalNormalizer,
     low_norm: CausalNormalizer,
     typical_low: f32,
@@ -100,7 +105,11 @@ impl StreamingTracker {
         let transitions = offline
             .transitions
             .iter()
-            .map(|row| row.iter().map(|&(from, lp)| (from, lp.exp())).collect())
+            .map(|row| {
+                row.iter()
+                    .map(|&(from, lp)| (from, lp.exp() as f32))
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = periods
             .iter()
@@ -115,7 +124,7 @@ impl StreamingTracker {
         let mut patterns = patterns;
         for p in &mut patterns {
             for r in &mut p.rings {
-                r.fill(1.0 / total as f64);
+                r.fill(1.0 / total as f32);
             }
         }
         let bar_prior = patterns
@@ -129,7 +138,7 @@ impl StreamingTracker {
                         let per_frame = config.prior_strength
                             * (bpm / config.prior_bpm).ln().powi(2)
                             / config.fps as f64;
-                        (-per_frame * l as f64).exp()
+                        (-per_frame * l as f64).exp() as f32
                     })
                     .collect()
             })
@@ -178,13 +187,13 @@ impl StreamingTracker {
             .patterns
             .iter()
             .flat_map(|p| p.rings.iter())
-            .map(|r| r.iter().sum::<f64>())
+            .map(|r| sum_of(r) as f64)
             .sum();
         if !(total > 0.0 && total.is_finite()) {
             return;
         }
-        let keep = 1.0 - self.change_share;
-        let floor = self.change_share * total / self.states as f64;
+        let keep = (1.0 - self.change_share) as f32;
+        let floor = (self.change_share * total / self.states as f64) as f32;
         for pat in &mut self.patterns {
             for ring in &mut pat.rings {
                 for v in ring.iter_mut() {
@@ -241,10 +250,10 @@ impl StreamingTracker {
         };
         // black_box keeps the two powf calls here: otherwise the optimizer sinks them into the
         // loop over every tempo and beat below (hundreds of calls per frame).
-        let down_ratio = std::hint::black_box(mix / nonbeat * accent(true).powf(w_accent));
-        let beat_ratio = std::hint::black_box(mix / nonbeat * accent(false).powf(w_accent));
+        let down_ratio = std::hint::black_box(mix / nonbeat * accent(true).powf(w_accent)) as f32;
+        let beat_ratio = std::hint::black_box(mix / nonbeat * accent(false).powf(w_accent)) as f32;
 
-        let (mut best, mut best_at) = (f64::NEG_INFINITY, (0usize, 0usize, 0usize));
+        let (mut best, mut best_at) = (f32::NEG_INFINITY, (0usize, 0usize, 0usize));
         for (pi, pat) in self.patterns.iter_mut().enumerate() {
             if self.frame > 0 {
                 for (i, ((h, &l), ring)) in pat
@@ -258,7 +267,7 @@ impl StreamingTracker {
                     self.ends[i] = ring[*h] * self.bar_prior[pi][i];
                 }
                 for (to, ring) in pat.rings.iter_mut().enumerate() {
-                    let incoming: f64 = self.transitions[to]
+                    let incoming: f32 = self.transitions[to]
                         .iter()
                         .map(|&(from, p)| self.ends[from] * p)
                         .sum();
@@ -277,7 +286,7 @@ impl StreamingTracker {
                         if idx >= l {
                             idx -= l;
                         }
-                        ring[idx] *= ratio;
+                        ring[idx] = (ring[idx] * ratio).max(TINY);
                     }
                 }
                 let max = max_of(ring);
@@ -288,14 +297,14 @@ impl StreamingTracker {
             }
         }
         // The model is linear in the state probabilities, so they need rescaling only to stay
-        // inside f64's range, and the largest (needed anyway) tells when: skipping the pass over
+        // inside f32's range, and the largest (needed anyway) tells when: skipping the pass over
         // every state on most frames, and the sum, saves most of the tracker's time.
         if best > 0.0 && best.is_finite() && !(RESCALE_BELOW..=RESCALE_ABOVE).contains(&best) {
             let scale = 1.0 / best;
             for pat in &mut self.patterns {
                 for ring in &mut pat.rings {
                     for v in ring.iter_mut() {
-                        *v *= scale;
+                        *v = (*v * scale).max(TINY);
                     }
                 }
             }
@@ -363,9 +372,9 @@ fn change_share(per_second: f64, fps: f32) -> f64 {
 /// Largest value of a ring of state probabilities, in independent lanes so that the compiler
 /// vectorizes the loop: this scan over every state is most of the tracker's per-frame cost (the
 /// observation touches only the states near beat positions).
-fn max_of(ring: &[f64]) -> f64 {
+fn max_of(ring: &[f32]) -> f32 {
     const LANES: usize = 8;
-    let mut max = [f64::NEG_INFINITY; LANES];
+    let mut max = [f32::NEG_INFINITY; LANES];
     let chunks = ring.chunks_exact(LANES);
     let rest = chunks.remainder();
     for c in chunks {
@@ -375,7 +384,22 @@ fn max_of(ring: &[f64]) -> f64 {
     }
     max.iter()
         .chain(rest)
-        .fold(f64::NEG_INFINITY, |a, &b| if b > a { b } else { a })
+        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a })
+}
+
+/// Sum of a ring of state probabilities, in independent lanes so that the compiler
+/// vectorizes it (the tune-change floor needs the total mass; f32 is ample for a floor).
+fn sum_of(ring: &[f32]) -> f32 {
+    const LANES: usize = 8;
+    let mut sum = [0f32; LANES];
+    let chunks = ring.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for j in 0..LANES {
+            sum[j] += c[j];
+        }
+    }
+    sum.iter().chain(rest).sum()
 }
 
 fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {

@@ -71,10 +71,10 @@ fn with_a_lead_beats_are_reported_before_the_audio_reaches_them() {
 #[test]
 fn the_vectorized_scan_finds_the_largest_state() {
     for len in [1usize, 7, 8, 9, 31, 300] {
-        let ring: Vec<f64> = (0..len).map(|i| ((i * 7919) % 101) as f64 * 0.5).collect();
+        let ring: Vec<f32> = (0..len).map(|i| ((i * 7919) % 101) as f32 * 0.5).collect();
         assert_eq!(
             max_of(&ring),
-            ring.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            ring.iter().cloned().fold(f32::NEG_INFINITY, f32::max),
             "len {len}"
         );
     }
