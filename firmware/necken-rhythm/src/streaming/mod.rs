@@ -23,7 +23,9 @@ use crate::frontend::FrameFeatures;
 use crate::learned::mix;
 use crate::tracker::{BarPattern, BarPointerTracker, TrackerConfig, EPS, LOW_FLOOR};
 
+mod best;
 mod normalize;
+use best::{changed_slots, wrap, Best};
 pub use normalize::CausalNormalizer;
 
 /// State probabilities are rescaled (the most probable to 1) when the largest leaves this range.
@@ -95,6 +97,9 @@ pub struct StreamingTracker {
     change_share: f64,
     /// Number of states, for the uniform floor.
     states: usize,
+    /// Where the most probable state was after the previous frame, when no pass over every
+    /// state (rescaling, the tune-change floor) has changed the states since.
+    last_best: Option<(usize, usize, usize)>,
 }
 
 impl StreamingTracker {
@@ -154,6 +159,7 @@ impl StreamingTracker {
             lead: 0,
             change_share: change_share(DEFAULT_CHANGE_RATE, config.fps),
             states: total,
+            last_best: None,
             config,
             periods,
             transitions,
@@ -253,7 +259,10 @@ impl StreamingTracker {
         let down_ratio = std::hint::black_box(mix / nonbeat * accent(true).powf(w_accent)) as f32;
         let beat_ratio = std::hint::black_box(mix / nonbeat * accent(false).powf(w_accent)) as f32;
 
-        let (mut best, mut best_at) = (f32::NEG_INFINITY, (0usize, 0usize, 0usize));
+        // Only the bar-end slot and the beat windows of each ring change in a frame, so the
+        // most probable state is the better of the changed slots and last frame's best, unless
+        // that one changed itself (then every state is scanned; see `best.rs`).
+        let mut best = Best::NONE;
         for (pi, pat) in self.patterns.iter_mut().enumerate() {
             if self.frame > 0 {
                 for (i, ((h, &l), ring)) in pat
@@ -276,26 +285,40 @@ impl StreamingTracker {
             }
             for (i, ring) in pat.rings.iter_mut().enumerate() {
                 let (l, w, head) = (pat.lens[i], self.widths[i], pat.heads[i]);
+                let mut changed_max = if self.frame > 0 {
+                    ring[head]
+                } else {
+                    f32::NEG_INFINITY
+                };
                 for (k, &start) in pat.starts[i].iter().enumerate() {
                     let ratio = if k == 0 { down_ratio } else { beat_ratio };
-                    for o in 0..w {
-                        let mut idx = start + o + head;
-                        if idx >= l {
-                            idx -= l;
-                        }
-                        if idx >= l {
-                            idx -= l;
-                        }
-                        ring[idx] = (ring[idx] * ratio).max(TINY);
+                    let first = wrap(start + head, l);
+                    // The window as at most two runs of the ring, so the loops vectorize.
+                    let run = w.min(l - first);
+                    let (wrapped, rest) = ring.split_at_mut(first);
+                    for v in rest[..run].iter_mut().chain(&mut wrapped[..w - run]) {
+                        *v = (*v * ratio).max(TINY);
+                        changed_max = changed_max.max(*v);
                     }
                 }
-                let max = max_of(ring);
-                if max > best {
-                    best = max;
-                    best_at = (pi, i, ring.iter().position(|&v| v == max).unwrap_or(0));
+                // Where the largest changed state sits is looked for only when it can win.
+                if changed_max >= best.value {
+                    let at = changed_slots(&pat.starts[i], head, l, w, self.frame > 0)
+                        .filter(|&idx| ring[idx] == changed_max)
+                        .min();
+                    if let Some(idx) = at {
+                        best.offer(changed_max, (pi, i, idx));
+                    }
                 }
             }
         }
+        match self.last_best.filter(|&at| !self.changed(at)) {
+            Some((pi, ti, idx)) => best.offer(self.patterns[pi].rings[ti][idx], (pi, ti, idx)),
+            None => best = self.scan_all(),
+        }
+        self.last_best = Some(best.at);
+        let best_at = best.at;
+        let best = best.value;
         // The model is linear in the state probabilities, so they need rescaling only to stay
         // inside f32's range, and the largest (needed anyway) tells when: skipping the pass over
         // every state on most frames, and the sum, saves most of the tracker's time.
@@ -308,9 +331,12 @@ impl StreamingTracker {
                     }
                 }
             }
+            // Rounding may tie states the scale kept apart: the next frame scans them all.
+            self.last_best = None;
         }
         if self.change_share > 0.0 && self.frame % CHANGE_EVERY == CHANGE_EVERY - 1 {
             self.spread_for_changes();
+            self.last_best = None;
         }
         let (pi, ti, idx) = best_at;
         let pat = &self.patterns[pi];
@@ -367,24 +393,6 @@ impl StreamingTracker {
 /// The share of the mass spread every [`CHANGE_EVERY`] frames for a change rate per second.
 fn change_share(per_second: f64, fps: f32) -> f64 {
     (per_second * CHANGE_EVERY as f64 / fps as f64).clamp(0.0, 0.5)
-}
-
-/// Largest value of a ring of state probabilities, in independent lanes so that the compiler
-/// vectorizes the loop: this scan over every state is most of the tracker's per-frame cost (the
-/// observation touches only the states near beat positions).
-fn max_of(ring: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut max = [f32::NEG_INFINITY; LANES];
-    let chunks = ring.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..LANES {
-            max[j] = if c[j] > max[j] { c[j] } else { max[j] };
-        }
-    }
-    max.iter()
-        .chain(rest)
-        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a })
 }
 
 /// Sum of a ring of state probabilities, in independent lanes so that the compiler
