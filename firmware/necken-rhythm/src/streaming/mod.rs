@@ -24,8 +24,10 @@ use crate::learned::mix;
 use crate::tracker::{BarPattern, BarPointerTracker, TrackerConfig, EPS, LOW_FLOOR};
 
 mod best;
+mod changes;
 mod normalize;
 use best::{changed_slots, wrap, Best};
+use changes::change_share;
 pub use normalize::CausalNormalizer;
 
 /// State probabilities are rescaled (the most probable to 1) when the largest leaves this range.
@@ -185,28 +187,6 @@ impl StreamingTracker {
     pub fn with_change_rate(mut self, per_second: f64) -> StreamingTracker {
         self.change_share = change_share(per_second, self.config.fps);
         self
-    }
-
-    /// Moves `change_share` of the mass to the uniform distribution.
-    fn spread_for_changes(&mut self) {
-        let total: f64 = self
-            .patterns
-            .iter()
-            .flat_map(|p| p.rings.iter())
-            .map(|r| sum_of(r) as f64)
-            .sum();
-        if !(total > 0.0 && total.is_finite()) {
-            return;
-        }
-        let keep = (1.0 - self.change_share) as f32;
-        let floor = (self.change_share * total / self.states as f64) as f32;
-        for pat in &mut self.patterns {
-            for ring in &mut pat.rings {
-                for v in ring.iter_mut() {
-                    *v = *v * keep + floor;
-                }
-            }
-        }
     }
 
     /// Takes one front-end frame; returns a beat if one happened at this frame (or, with a
@@ -388,26 +368,6 @@ impl StreamingTracker {
         self.frame += 1;
         event
     }
-}
-
-/// The share of the mass spread every [`CHANGE_EVERY`] frames for a change rate per second.
-fn change_share(per_second: f64, fps: f32) -> f64 {
-    (per_second * CHANGE_EVERY as f64 / fps as f64).clamp(0.0, 0.5)
-}
-
-/// Sum of a ring of state probabilities, in independent lanes so that the compiler
-/// vectorizes it (the tune-change floor needs the total mass; f32 is ample for a floor).
-fn sum_of(ring: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut sum = [0f32; LANES];
-    let chunks = ring.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..LANES {
-            sum[j] += c[j];
-        }
-    }
-    sum.iter().chain(rest).sum()
 }
 
 fn pattern_state(pattern: &BarPattern, periods: &[usize]) -> PatternState {

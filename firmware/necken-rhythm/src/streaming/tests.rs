@@ -1,5 +1,6 @@
 //! Streaming tracker tests on synthetic activations.
 
+use super::best::max_of;
 use super::*;
 
 /// Beats of a 120 bpm click track with a bass accent every other beat (2/4), each with
@@ -78,4 +79,24 @@ fn the_vectorized_scan_finds_the_largest_state() {
             "len {len}"
         );
     }
+}
+
+#[test]
+fn the_kept_best_state_is_the_one_a_full_scan_finds() {
+    // Noisy activations with a beat every 43 frames, so that the best state moves, sits in
+    // beat windows, is rescaled and gets the tune-change floor.
+    let mut t = StreamingTracker::new(TrackerConfig::default()).with_change_rate(1e-3);
+    let mut seed = 12345u32;
+    let mut kept = 0;
+    for frame in 0..4000u32 {
+        seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+        let noise = (seed >> 8) as f32 / (1u32 << 24) as f32;
+        let a = if frame % 43 == 0 { 0.9 } else { 0.3 * noise };
+        t.push_activations(a, noise);
+        if let Some(at) = t.last_best {
+            assert_eq!(at, t.scan_all().at, "frame {frame}");
+            kept += 1;
+        }
+    }
+    assert!(kept > 2000, "the best state was kept on only {kept} frames");
 }
