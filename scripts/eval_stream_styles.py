@@ -8,7 +8,7 @@ right (median over clips; a clip never right counts as its whole length) and (5)
 the audio during which the published style names a wrong dance (`unknown` and nothing
 published are not wrong). Only report on dev; tune on generated clips.
 
-usage: scripts/eval_stream_styles.py CLIP_DIR [--model HEAD] [NECKEND_ARGS...]
+usage: [NECKEND=BINARY] scripts/eval_stream_styles.py CLIP_DIR [--model HEAD] [NECKEND_ARGS...]
   default: --model models/style-head-v4.nkhead with both networks
 """
 import csv
@@ -29,7 +29,8 @@ def main():
         extra += ["--beat-model", "models/beat-tcn-v2.onnx"]
     if "--embed-model" not in extra and "--no-embed-model" not in extra:
         extra += ["--embed-model", "models/embed-cnn-v2.onnx"]
-    binary = os.path.join(ROOT, "target/release/neckend")
+    # $NECKEND: another build (an A/B run while the tree is being rebuilt).
+    binary = os.environ.get("NECKEND", os.path.join(ROOT, "target/release/neckend"))
     rows = list(csv.DictReader(open(os.path.join(clips, "labels.csv"))))
     last_ok = track_ok = msgs = msgs_ok = n = 0
     first_right, wrong_s, right_s, total_s = [], 0.0, 0.0, 0.0

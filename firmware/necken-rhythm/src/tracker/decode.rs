@@ -30,7 +30,7 @@ impl BarPointerTracker {
             .map(|&p| ((p as f64 / self.config.observation_lambda).round() as usize).max(1))
             .collect();
         let mut backptr: Vec<u8> = vec![0; n * np];
-        let mut ends = vec![f64::NEG_INFINITY; np + self.band.padding()];
+        let mut ends = vec![0f64; np];
         // The tempo prior costs every state of a tempo the same per frame; it is kept as a
         // per-tempo offset and applied only when paths cross tempi (and at the end).
         let prior_per_frame: Vec<f64> = self
@@ -60,7 +60,14 @@ impl BarPointerTracker {
                     *e = ring[*h] + o;
                 }
                 for (to, ring) in rings.iter_mut().enumerate() {
-                    let (best, arg) = self.band.best_source(to, &ends);
+                    let (mut best, mut arg) = (f64::NEG_INFINITY, to);
+                    for &(from, lp) in &self.transitions[to] {
+                        let v = ends[from] + lp;
+                        if v > best {
+                            best = v;
+                            arg = from;
+                        }
+                    }
                     ring[head[to]] = best - offset[to];
                     backptr[t * np + to] = arg as u8;
                 }

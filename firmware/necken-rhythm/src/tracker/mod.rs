@@ -18,10 +18,8 @@
 use crate::activation::Activations;
 use decode::typical_at_onsets;
 
-mod band;
 mod decode;
 pub use crate::alternate::{other_binary_meter, AlternateReading};
-use band::TransitionBand;
 
 /// A bar of `shares.len()` beats and the share of the bar each beat takes (summing to 1).
 #[derive(Clone, Debug, PartialEq)]
@@ -177,8 +175,6 @@ pub struct BarPointerTracker {
     pub(crate) periods: Vec<usize>,
     /// log p(τ_to | τ_from), row `from`, only for neighbours within reach; (to, from, logp).
     pub(crate) transitions: Vec<Vec<(usize, f64)>>,
-    /// The same transitions laid out for the Viterbi pass.
-    band: TransitionBand,
 }
 
 pub(crate) const EPS: f32 = 1e-4;
@@ -217,7 +213,7 @@ impl BarPointerTracker {
                 }
             }
         }
-        let transitions: Vec<Vec<(usize, f64)>> = rows
+        let transitions = rows
             .into_iter()
             .map(|row| {
                 row.into_iter()
@@ -227,7 +223,6 @@ impl BarPointerTracker {
             })
             .collect();
         BarPointerTracker {
-            band: TransitionBand::new(&transitions),
             config,
             periods,
             transitions,
