@@ -39,9 +39,11 @@ const RESCALE_ABOVE: f32 = 1e10;
 /// No state probability is kept below this: far below the tune-change floor (about 1e-18 of
 /// the largest) and far above f32's subnormals, whose arithmetic is many times slower on x86.
 const TINY: f32 = 1e-30;
-/// Frames between applications of the tune-change floor (its cost is a pass over every
-/// state, so it is spread out; 0.1 s is far below a beat's information).
-const CHANGE_EVERY: u64 = 10;
+/// Frames between applications of the tune-change floor. Its cost is two passes over every
+/// state and, after it, a full search for the best state: live, where each frame finds the
+/// state cold in the cache, every 10 frames made it a third of the tracker's time. Half a
+/// second is still far below the few seconds a re-lock takes.
+const CHANGE_EVERY: u64 = 50;
 /// Default probability of a tune change per second (see [`StreamingTracker::with_change_rate`]).
 /// Chosen on generated training clips (never dev): on 24 joined sets of three (`scripts/
 /// eval_sets.py`) rates from 1e-12 to 3e-4 all re-lock a change in a median 4.9-6.1 s (a pure
