@@ -18,6 +18,9 @@ const TEMPO_CHANGE: f64 = 0.03;
 /// ...but not by more than this: such a jump is more likely the next tune, and re-sending the
 /// old style then would announce it again for music it no longer describes.
 const TEMPO_JUMP: f64 = crate::tune_change::TEMPO_TOLERANCE as f64;
+/// A tune is first classified once this much of it (6 s) has been heard, or half a window
+/// when windows are shorter; a longer window grows from there with the tune.
+const FIRST_WINDOW_FRAMES: usize = 600;
 
 impl Engine {
     /// A new tune began at `first` (a frame): the published style is held back as `unknown`,
@@ -55,7 +58,8 @@ impl Engine {
                 ((f - seg.start_frame) as usize).min(seg.frames.len())
             });
         let tune_frames = seg.frames.len() - tune_from;
-        if !self.music.playing() || tune_frames < self.settings.window_frames / 2 {
+        let first_window = (self.settings.window_frames / 2).min(FIRST_WINDOW_FRAMES);
+        if !self.music.playing() || tune_frames < first_window {
             return;
         }
         let from = seg

@@ -216,3 +216,28 @@ fn without_a_beat_network_the_artifacts_list_no_model() {
         .models
         .is_empty());
 }
+
+#[test]
+fn a_long_window_still_classifies_a_tune_after_its_first_seconds() {
+    // A 30 s window grows with the tune from 6 s on, rather than waiting for half of it.
+    use necken_model_files::ModelChoice;
+    let d = ModelChoice::Default;
+    let models = crate::models::load(&d, &d, &d, 4, &[]).unwrap();
+    let mut settings = settings();
+    settings.window_frames = 3000;
+    let source = SourceInfo {
+        name: "live:test".into(),
+        file: None,
+    };
+    let mut engine = Engine::new(settings, models, source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    run(&mut engine, &clicks(12.0, 120.0, 3), &mut events);
+    let first_style = events.iter().find_map(|e| match e {
+        EngineEvent::Style(s) => Some(s.time_s),
+        _ => None,
+    });
+    assert!(
+        first_style.is_some_and(|t| t < 12.0),
+        "first style message at {first_style:?}"
+    );
+}

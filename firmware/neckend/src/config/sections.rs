@@ -131,7 +131,10 @@ pub const LIVE_MIN_CONFIDENCE: f32 = 0.6;
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnalysisSection {
-    /// Seconds of audio in each rolling classification window.
+    /// Seconds of audio in each rolling classification window. A tune is first classified
+    /// after 6 s (or half a shorter window); a longer window grows with the tune up to this.
+    /// 30 with `min_confidence` 0.55 answers sooner and is right more of the time, but also
+    /// wrong more of it on dev-hall (docs/accuracy.md).
     pub window_s: f32,
     /// Seconds between rolling classifications while a style is published.
     pub classify_every_s: f32,
