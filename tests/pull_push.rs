@@ -405,6 +405,70 @@ fn a_pushed_head_names_the_next_messages_and_survives_a_restart() {
     assert_eq!(s.len(), 2);
 }
 
+#[test]
+fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
+    // A device running embed-cnn-v2 with style-head-v4: a head that reads embed-cnn-v1's
+    // embeddings would name no style, so it is refused and the running head stays; a head of
+    // the device's own network is taken.
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _broker = Broker::start(port);
+    let sub = Subscriber::connect(port, &["necken/hall4/#"]);
+    let store = dir.path().join("d4.sled");
+    let host = dir.path().join("host.sled");
+    let watch = dir.path().join("watch");
+    std::fs::create_dir_all(&watch).unwrap();
+    let _d = Daemon(
+        Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
+            .arg("--store")
+            .arg(&store)
+            .arg("--model")
+            .arg(necken_tests::model_path("style-head-v4.nkhead"))
+            .arg("--embed-model")
+            .arg(necken_tests::model_path("embed-cnn-v2.onnx"))
+            .args(["--no-beat-model", "--mqtt-host", "127.0.0.1"])
+            .args(["--device-id", "hall4", "--mqtt-port", &port.to_string()])
+            .args(["--allow-pull", "necken-host", "--poll-ms", "100", "--watch"])
+            .arg(&watch)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("neckend starts"),
+    );
+    sub.wait_for("hall4 online", Duration::from_secs(30), |m| {
+        m.iter()
+            .any(|r| r.topic == "necken/hall4/status" && r.payload == "online")
+    });
+    let broker = format!("127.0.0.1:{port}");
+    let push = |head: &str| {
+        let file = necken_tests::model_path(head).display().to_string();
+        let args = [
+            "push-model",
+            "--broker",
+            &broker,
+            "--device",
+            "hall4",
+            "--json",
+            &file,
+        ];
+        necken(&host, &args, &[])
+    };
+    let out = push("style-head-v3.nkhead");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("embed-cnn-v1") && err.contains("embed-cnn-v2"),
+        "{err}"
+    );
+    let out = push("style-head-v6.nkhead");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_of(&out)["head"], "necken-style-head-v6");
+}
+
 /// Waits for a track message and a style message that name `head`.
 fn wait_named(sub: &Subscriber, head: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
