@@ -6,6 +6,7 @@
 //! window), in which case every state is scanned. Ties go to the first state in scan order
 //! (pattern, tempo, slot), as a full scan would have it: the answer is exactly a full scan's.
 
+use super::lanes::max_of;
 use super::StreamingTracker;
 
 /// A candidate for the most probable state: its probability and (pattern, tempo, ring slot).
@@ -86,21 +87,4 @@ pub(super) fn changed_slots(
         (0..width).map(move |o| wrap(first + o, len))
     });
     bar_end.then_some(head).into_iter().chain(windows)
-}
-
-/// Largest value of a ring of state probabilities, in independent lanes so that the compiler
-/// vectorizes the loop.
-pub(super) fn max_of(ring: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut max = [f32::NEG_INFINITY; LANES];
-    let chunks = ring.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..LANES {
-            max[j] = if c[j] > max[j] { c[j] } else { max[j] };
-        }
-    }
-    max.iter()
-        .chain(rest)
-        .fold(f32::NEG_INFINITY, |a, &b| if b > a { b } else { a })
 }

@@ -2,6 +2,7 @@
 //! that no pattern, tempo or bar phase becomes too improbable to take over when the music
 //! changes (see [`StreamingTracker::with_change_rate`]).
 
+use super::lanes::sum_of;
 use super::{StreamingTracker, CHANGE_EVERY};
 
 impl StreamingTracker {
@@ -31,19 +32,4 @@ impl StreamingTracker {
 /// The share of the mass spread every [`CHANGE_EVERY`] frames for a change rate per second.
 pub(super) fn change_share(per_second: f64, fps: f32) -> f64 {
     (per_second * CHANGE_EVERY as f64 / fps as f64).clamp(0.0, 0.5)
-}
-
-/// Sum of a ring of state probabilities, in independent lanes so that the compiler
-/// vectorizes it (the tune-change floor needs the total mass; f32 is ample for a floor).
-fn sum_of(ring: &[f32]) -> f32 {
-    const LANES: usize = 8;
-    let mut sum = [0f32; LANES];
-    let chunks = ring.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for c in chunks {
-        for j in 0..LANES {
-            sum[j] += c[j];
-        }
-    }
-    sum.iter().chain(rest).sum()
 }

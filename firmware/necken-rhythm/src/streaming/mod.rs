@@ -25,6 +25,7 @@ use crate::tracker::{BarPattern, BarPointerTracker, TrackerConfig, EPS, LOW_FLOO
 
 mod best;
 mod changes;
+mod lanes;
 mod normalize;
 use best::{changed_slots, wrap, Best};
 use changes::change_share;

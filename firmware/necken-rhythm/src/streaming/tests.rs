@@ -1,6 +1,6 @@
 //! Streaming tracker tests on synthetic activations.
 
-use super::best::max_of;
+use super::lanes::max_of;
 use super::*;
 
 /// Beats of a 120 bpm click track with a bass accent every other beat (2/4), each with
