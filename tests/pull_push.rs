@@ -48,17 +48,26 @@ impl Drop for Daemon {
 }
 
 fn neckend(store: &Path, port: u16, device: &str, head: &Path, extra: &[&str]) -> Child {
+    let networks = ["--no-beat-model", "--no-embed-model"];
+    neckend_with(store, port, device, head, &networks, extra)
+}
+
+/// [`neckend`] with the given network arguments instead of none.
+fn neckend_with(
+    store: &Path,
+    port: u16,
+    device: &str,
+    head: &Path,
+    networks: &[&str],
+    extra: &[&str],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
         .arg("--store")
         .arg(store)
         .arg("--model")
         .arg(head)
-        .args([
-            "--no-beat-model",
-            "--no-embed-model",
-            "--mqtt-host",
-            "127.0.0.1",
-        ])
+        .args(networks)
+        .args(["--mqtt-host", "127.0.0.1"])
         .args(["--device-id", device, "--mqtt-port", &port.to_string()])
         .args(["--poll-ms", "100"])
         .args(extra)
@@ -290,9 +299,9 @@ fn renamed_head(dir: &Path, id: &str) -> PathBuf {
     p
 }
 
-fn push(host_store: &Path, port: u16, file: &Path, extra: &[&str]) -> Output {
+fn push(host_store: &Path, port: u16, device: &str, file: &Path, extra: &[&str]) -> Output {
     let broker = format!("127.0.0.1:{port}");
-    let mut args = vec!["push-model", "--broker", &broker, "--device", "hall3"];
+    let mut args = vec!["push-model", "--broker", &broker, "--device", device];
     args.extend_from_slice(extra);
     let file = file.display().to_string();
     args.push(&file);
@@ -323,25 +332,25 @@ fn a_pushed_head_names_the_next_messages_and_survives_a_restart() {
     let mut bytes = std::fs::read(&head).unwrap();
     bytes[100] ^= 0xff;
     std::fs::write(&damaged, &bytes).unwrap();
-    let out = push(&host, port, &damaged, &[]);
+    let out = push(&host, port, "hall3", &damaged, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && err.contains("damaged.nkhead"),
         "{err}"
     );
-    let out = push(&host, port, &damaged, &["--no-check"]);
+    let out = push(&host, port, "hall3", &damaged, &["--no-check"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("refused") && err.contains("checksum"), "{err}");
     let v3 = necken_tests::model_path("style-head-v3.nkhead");
-    let out = push(&host, port, &v3, &[]);
+    let out = push(&host, port, "hall3", &v3, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("embedding"), "{err}");
 
     // Taken: the next track and style messages name it.
     let pushed = renamed_head(dir.path(), "pushed-head-test");
-    let out = push(&host, port, &pushed, &["--json"]);
+    let out = push(&host, port, "hall3", &pushed, &["--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -418,49 +427,28 @@ fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
     let host = dir.path().join("host.sled");
     let watch = dir.path().join("watch");
     std::fs::create_dir_all(&watch).unwrap();
-    let _d = Daemon(
-        Command::new(env!("CARGO_BIN_EXE_neckend-under-test"))
-            .arg("--store")
-            .arg(&store)
-            .arg("--model")
-            .arg(necken_tests::model_path("style-head-v4.nkhead"))
-            .arg("--embed-model")
-            .arg(necken_tests::model_path("embed-cnn-v2.onnx"))
-            .args(["--no-beat-model", "--mqtt-host", "127.0.0.1"])
-            .args(["--device-id", "hall4", "--mqtt-port", &port.to_string()])
-            .args(["--allow-pull", "necken-host", "--poll-ms", "100", "--watch"])
-            .arg(&watch)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("neckend starts"),
-    );
+    let embed = necken_tests::model_path("embed-cnn-v2.onnx")
+        .display()
+        .to_string();
+    let networks = ["--no-beat-model", "--embed-model", &embed];
+    let head = necken_tests::model_path("style-head-v4.nkhead");
+    let w = watch.display().to_string();
+    let args = ["--allow-pull", "necken-host", "--watch", &w];
+    let _d = Daemon(neckend_with(&store, port, "hall4", &head, &networks, &args));
     sub.wait_for("hall4 online", Duration::from_secs(30), |m| {
         m.iter()
             .any(|r| r.topic == "necken/hall4/status" && r.payload == "online")
     });
-    let broker = format!("127.0.0.1:{port}");
-    let push = |head: &str| {
-        let file = necken_tests::model_path(head).display().to_string();
-        let args = [
-            "push-model",
-            "--broker",
-            &broker,
-            "--device",
-            "hall4",
-            "--json",
-            &file,
-        ];
-        necken(&host, &args, &[])
-    };
-    let out = push("style-head-v3.nkhead");
+    let v3 = necken_tests::model_path("style-head-v3.nkhead");
+    let out = push(&host, port, "hall4", &v3, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("embed-cnn-v1") && err.contains("embed-cnn-v2"),
         "{err}"
     );
-    let out = push("style-head-v6.nkhead");
+    let v6 = necken_tests::model_path("style-head-v6.nkhead");
+    let out = push(&host, port, "hall4", &v6, &["--json"]);
     assert!(
         out.status.success(),
         "{}",
