@@ -68,7 +68,7 @@ fn stream_subset(net: Option<&BeatNet>) -> (f64, f64) {
         let frames =
             necken_analysis::file_frames_with_bands(path).unwrap_or_else(|e| panic!("{e}"));
         let lead = neckend::engine::tracker_lead_frames(lead, pulse, net.is_some());
-        let mut tracker = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
+        let mut tracker = StreamingTracker::new(TrackerConfig::streaming()).with_lead(lead);
         let mut stream = net.map(|n| n.stream(pulse).unwrap_or_else(|e| panic!("{e}")));
         let (mut held, mut out) = (std::collections::VecDeque::new(), Vec::new());
         let mut beats = Vec::new();

@@ -34,7 +34,7 @@ fn main() {
                 continue;
             }
         };
-        let mut tracker = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
+        let mut tracker = StreamingTracker::new(TrackerConfig::streaming()).with_lead(lead);
         let start = std::time::Instant::now();
         let mut text = String::new();
         for f in &frames {

@@ -114,7 +114,7 @@ impl Engine {
                 settings.switch_margin,
                 settings.min_confidence,
             ),
-            tracker: StreamingTracker::new(TrackerConfig::default()).with_lead(
+            tracker: StreamingTracker::new(TrackerConfig::streaming()).with_lead(
                 tracker_lead_frames(settings.beat_lead_frames, settings.beat_pulse, has_net),
             ),
             change: TuneChangeDetector::new(),

@@ -42,7 +42,7 @@ fn main() {
         audio += frames.len() as f64 / FRAME_RATE as f64;
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         if streaming {
-            let mut tracker = StreamingTracker::new(TrackerConfig::default());
+            let mut tracker = StreamingTracker::new(TrackerConfig::streaming());
             let text: String = frames
                 .iter()
                 .zip(&nn)

@@ -123,6 +123,21 @@ pub struct TrackerConfig {
     pub placement_reach: f32,
 }
 
+impl TrackerConfig {
+    /// The streaming tracker's settings: the offline ones with a wider beat region
+    /// (observation λ 12 instead of 16). A causal tracker cannot place a beat afterwards, so
+    /// it gains from accepting onsets a little off its grid; offline the wider region was
+    /// mixed. Chosen on generated hall clips (make_train seed 9 through make_hall seeds 19 and
+    /// 29): streamed F 0.906 / 0.896 → 0.917 / 0.906, DbF +0.020 / +0.008; clean 0.969 →
+    /// 0.973.
+    pub fn streaming() -> TrackerConfig {
+        TrackerConfig {
+            observation_lambda: 12.0,
+            ..TrackerConfig::default()
+        }
+    }
+}
+
 impl Default for TrackerConfig {
     fn default() -> Self {
         TrackerConfig {
