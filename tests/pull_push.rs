@@ -322,10 +322,7 @@ fn a_pushed_head_names_the_next_messages_and_survives_a_restart() {
     let head = necken_tests::model_path("style-head-v1.nkhead");
     let args = ["--allow-pull", "necken-host", "--watch", &w];
     let mut d = Daemon(neckend(&store, port, "hall3", &head, &args));
-    sub.wait_for("hall3 online", Duration::from_secs(30), |m| {
-        m.iter()
-            .any(|r| r.topic == "necken/hall3/status" && r.payload == "online")
-    });
+    wait_online(&sub, "hall3");
 
     // Refused: a damaged file, and a head this device cannot run (it wants embeddings).
     let damaged = dir.path().join("damaged.nkhead");
@@ -435,10 +432,7 @@ fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
     let w = watch.display().to_string();
     let args = ["--allow-pull", "necken-host", "--watch", &w];
     let _d = Daemon(neckend_with(&store, port, "hall4", &head, &networks, &args));
-    sub.wait_for("hall4 online", Duration::from_secs(30), |m| {
-        m.iter()
-            .any(|r| r.topic == "necken/hall4/status" && r.payload == "online")
-    });
+    wait_online(&sub, "hall4");
     let v3 = necken_tests::model_path("style-head-v3.nkhead");
     let out = push(&host, port, "hall4", &v3, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -455,6 +449,14 @@ fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(json_of(&out)["head"], "necken-style-head-v6");
+}
+
+/// Waits until `device` says it is online.
+fn wait_online(sub: &Subscriber, device: &str) {
+    let status = format!("necken/{device}/status");
+    sub.wait_for(&format!("{device} online"), Duration::from_secs(30), |m| {
+        m.iter().any(|r| r.topic == status && r.payload == "online")
+    });
 }
 
 /// Waits for a track message and a style message that name `head`.
