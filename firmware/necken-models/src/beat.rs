@@ -44,7 +44,7 @@ impl BeatNet {
             path: path.to_path_buf(),
             problem: format!("{e:#}"),
         };
-        let typed = tract_onnx::onnx()
+        let typed = crate::elu::onnx()
             .model_for_read(&mut &bytes[..])
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())

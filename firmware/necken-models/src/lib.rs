@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub use necken_model_files::{ModelChoice, ModelFile, ModelFileError};
 
 mod beat;
+mod elu;
 mod embed;
 mod set;
 

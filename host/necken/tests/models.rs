@@ -176,3 +176,23 @@ fn a_head_decides_the_bars_at_reanalysis_not_in_the_artifacts() {
     let without = line(&run(&headed, &["reanalyze", "--no-model", "--json"]));
     assert_eq!(without["meter"], "2/4", "{without}");
 }
+
+/// The help names the models that are the defaults, so it cannot drift from them again (it
+/// named embed-cnn-v1 and style-head-v3 after the defaults had moved on).
+#[test]
+fn the_help_names_the_default_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = necken(&dir.path().join("s.sled"), &["analyze", "--help"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let help = stdout(&o);
+    for name in [
+        necken_model_files::BEAT_NET,
+        necken_model_files::EMBED_NET,
+        necken_model_files::STYLE_HEAD,
+    ] {
+        assert!(
+            help.contains(&format!("models/{name}")),
+            "`necken analyze --help` does not name the default {name}:\n{help}"
+        );
+    }
+}

@@ -21,7 +21,7 @@ pub struct ModelArgs {
     #[arg(long)]
     pub no_beat_model: bool,
     /// Embedding and instrumental/vocal network (ONNX, checked against `SHA256SUMS`).
-    /// Default: models/embed-cnn-v1.onnx, found like the beat network's.
+    /// Default: models/embed-cnn-v2.onnx, found like the beat network's.
     #[arg(long, env = "NECKEN_EMBED_MODEL")]
     pub embed_model: Option<PathBuf>,
     /// Analyze without the embedding network; the artifacts then have no embedding and no
@@ -35,7 +35,7 @@ pub struct ModelArgs {
 pub struct HeadArgs {
     /// Style head (`.nkhead`): names each track's dance, and binary bars by the dance's
     /// notation (4/4 schottis and marches, 2/4 polka and engelska). Default:
-    /// models/style-head-v3.nkhead from the working directory or the install root, else the
+    /// models/style-head-v4.nkhead from the working directory or the install root, else the
     /// copy built into necken.
     #[arg(long, env = "NECKEN_STYLE_MODEL")]
     pub model: Option<PathBuf>,
