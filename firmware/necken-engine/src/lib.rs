@@ -70,6 +70,8 @@ pub struct Engine {
     parts: u32,
     style_since: u64,
     last_tempo: Option<f64>,
+    /// A window tempo that moved from `last_tempo`, waiting for the next window to confirm it.
+    moved_tempo: Option<f64>,
     /// Watches the streamed beats for the next tune.
     change: TuneChangeDetector,
     /// Frame where the current tune began, when a change was heard inside the segment.
@@ -130,6 +132,7 @@ impl Engine {
             parts: 0,
             style_since: 0,
             last_tempo: None,
+            moved_tempo: None,
         };
         if engine.source.file.is_some() {
             engine.open_segment();
@@ -248,6 +251,7 @@ impl Engine {
         }
         self.smoother.reset();
         self.last_tempo = None;
+        self.moved_tempo = None;
         emit(EngineEvent::Style(StyleInfo {
             style: None,
             confidence: 0.0,

@@ -28,6 +28,7 @@ impl Engine {
     pub(super) fn next_tune(&mut self, first: u64, emit: &mut dyn FnMut(EngineEvent)) {
         self.tune_start = Some(first);
         self.last_tempo = None;
+        self.moved_tempo = None;
         log::info!(
             "{}: a new tune at {:.1} s",
             self.source.name,
@@ -105,17 +106,12 @@ impl Engine {
         if changed.is_none() && window_top != Some(style) {
             return;
         }
-        let tempo_moved = match (features.tempo_bpm, self.last_tempo) {
-            (Some(t), Some(last)) => {
-                let moved = (t - last).abs();
-                moved > TEMPO_CHANGE * last && moved <= TEMPO_JUMP * last
-            }
-            (Some(_), None) => true,
-            _ => false,
-        };
-        if changed.is_none() && !tempo_moved {
+        let (news, moved) = tempo_news(self.last_tempo, self.moved_tempo, features.tempo_bpm);
+        self.moved_tempo = moved;
+        if changed.is_none() && !news {
             return;
         }
+        self.moved_tempo = None;
         self.last_tempo = features.tempo_bpm;
         let confidence = probabilities
             .iter()
@@ -147,6 +143,25 @@ impl Engine {
     }
 }
 
+/// Whether a window's tempo is news beside the last one published: its first tempo, or a move
+/// of more than [`TEMPO_CHANGE`] (not more than [`TEMPO_JUMP`]) that the window before made
+/// too. At a tune change the window holds both tunes and its tempo moves seconds before the
+/// change is heard; re-sending the style then would announce the old tune again, with a tempo
+/// of neither. Returns the news and the moved tempo for the next window to confirm.
+fn tempo_news(last: Option<f64>, moved: Option<f64>, now: Option<f64>) -> (bool, Option<f64>) {
+    let (Some(now), Some(last)) = (now, last) else {
+        return (now.is_some(), None);
+    };
+    let change = (now - last).abs();
+    if change <= TEMPO_CHANGE * last || change > TEMPO_JUMP * last {
+        return (false, None);
+    }
+    match moved {
+        Some(m) if (now - m).abs() <= TEMPO_CHANGE * m => (true, None),
+        _ => (false, Some(now)),
+    }
+}
+
 /// The embedding network's patches that start inside a window beginning `from_s` seconds into
 /// the segment (half a patch of tolerance: mel and analysis frames start a chunk apart).
 fn window_patches(all: &PatchEmbeddings, from_s: f32) -> PatchEmbeddings {
@@ -168,5 +183,39 @@ fn window_facts(window: &[FrameFeatures]) -> SourceFacts {
         rms: mean_square.sqrt() as f32,
         zcr: 0.0,
         fingerprint: [0; 8],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tempo_news;
+
+    #[test]
+    fn a_tempo_move_is_news_once_the_next_window_confirms_it() {
+        // The first tempo is news; a small wobble or a jump (the next tune's) is not.
+        assert_eq!(tempo_news(None, None, Some(120.0)), (true, None));
+        assert_eq!(tempo_news(Some(120.0), None, Some(121.0)), (false, None));
+        assert_eq!(tempo_news(Some(120.0), None, Some(160.0)), (false, None));
+        assert_eq!(tempo_news(Some(120.0), None, None), (false, None));
+        // A move waits for the next window...
+        assert_eq!(
+            tempo_news(Some(120.0), None, Some(126.0)),
+            (false, Some(126.0))
+        );
+        // ...which confirms it,
+        assert_eq!(
+            tempo_news(Some(120.0), Some(126.0), Some(126.5)),
+            (true, None)
+        );
+        // or moves on (a window across a tune change), and waits again,
+        assert_eq!(
+            tempo_news(Some(120.0), Some(126.0), Some(132.0)),
+            (false, Some(132.0))
+        );
+        // or comes back, and the move is forgotten.
+        assert_eq!(
+            tempo_news(Some(120.0), Some(126.0), Some(120.5)),
+            (false, None)
+        );
     }
 }
