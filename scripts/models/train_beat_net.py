@@ -7,11 +7,13 @@ Data: clips rendered by ../shared/corpus/tools/make_train.py (never ../shared/co
 
     train_beat_net.py --train BANDS_DIR:CLIP_DIR [...] --valid BANDS_DIR:CLIP_DIR
                       --out models/beat-tcn-v1 [--steps N] [--seed S]
-                      [--predict BANDS_DIR OUT_DIR ...]
+                      [--init NET.onnx --max-lr LR] [--predict BANDS_DIR OUT_DIR ...]
 
 Writes OUT.onnx (float, input "bands" [1, T, 71] raw log magnitudes; the normalization is
 inside the graph; output "activation" [1, T, 2] = beat, downbeat probabilities), OUT.pt and a
 JSON summary. --predict writes <stem>.act (f32 beat, downbeat per frame) for evaluation.
+--init starts from a network this script exported (its weights and its input normalization,
+which stays as it was, so the weights keep meaning what they meant): fine-tuning on more data.
 """
 import argparse
 import glob
@@ -33,15 +35,23 @@ def read_bands(path):
     return np.frombuffer(raw[8:], dtype="<f2").reshape(int(n), int(m)).astype(np.float32)
 
 
-def read_targets(beats_path, n):
+def read_targets(beats_path, n, uneven_weight=1.0):
+    """Per frame: beat and downbeat targets, and the weight of the beat target (the beats
+    after the downbeat of three-beat bars, where uneven bars put them, count `uneven_weight`
+    times)."""
     beat = np.zeros(n, np.float32)
     down = np.zeros(n, np.float32)
-    for line in open(beats_path):
-        parts = line.split()
-        if not parts:
-            continue
+    weight = np.ones(n, np.float32)
+    lines = [l.split() for l in open(beats_path)]
+    lines = [p for p in lines if p]
+    ternary = max((int(float(p[1])) for p in lines if len(p) > 1), default=0) == 3
+    for parts in lines:
         f = int(round(float(parts[0]) * FPS))
         is_down = len(parts) > 1 and int(float(parts[1])) == 1
+        if ternary and not is_down:
+            for d in (-1, 0, 1):
+                if 0 <= f + d < n:
+                    weight[f + d] = uneven_weight
         # Targets widened to the neighbouring frames (half weight): beat times are exact, the
         # frame grid is not.
         for d, w in ((0, 1.0), (-1, 0.5), (1, 0.5)):
@@ -49,10 +59,10 @@ def read_targets(beats_path, n):
                 beat[f + d] = max(beat[f + d], w)
                 if is_down:
                     down[f + d] = max(down[f + d], w)
-    return np.stack([beat, down], axis=1)
+    return np.stack([beat, down, weight], axis=1)
 
 
-def load(pairs):
+def load(pairs, uneven_weight=1.0):
     data = []
     for pair in pairs:
         bands_dir, clip_dir = pair.split(":")
@@ -62,7 +72,7 @@ def load(pairs):
             if not os.path.exists(beats):
                 continue
             x = read_bands(bp)
-            data.append((x, read_targets(beats, len(x))))
+            data.append((x, read_targets(beats, len(x), uneven_weight)))
     return data
 
 
@@ -114,9 +124,12 @@ def batches(data, rng, batch, length):
 
 
 def loss_fn(pred, target):
-    # Beats are ~3 % of frames, downbeats ~1 %: weight the positives up.
-    w = 1.0 + target * torch.tensor([8.0, 16.0])
-    return F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), target, weight=w)
+    # Beats are ~3 % of frames, downbeats ~1 %: weight the positives up. The third column
+    # weighs the beat target of each frame (1 unless --uneven-weight).
+    y, extra = target[..., :2], target[..., 2:]
+    w = 1.0 + y * torch.tensor([8.0, 16.0])
+    w = w * torch.cat([extra, torch.ones_like(extra)], dim=-1)
+    return F.binary_cross_entropy(pred.clamp(1e-6, 1 - 1e-6), y, weight=w)
 
 
 def evaluate(model, data):
@@ -143,12 +156,16 @@ def main():
     ap.add_argument("--levels", type=int, default=9)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--predict", nargs="*", default=[])
+    ap.add_argument("--init", default=None)
+    ap.add_argument("--max-lr", type=float, default=3e-3)
+    ap.add_argument("--uneven-weight", type=float, default=1.0)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(os.cpu_count() or 1)
 
-    train, valid = load(args.train), load(args.valid)
+    # Validation keeps weight 1, so losses stay comparable across weights.
+    train, valid = load(args.train, args.uneven_weight), load(args.valid)
     print(f"train {len(train)} clips ({sum(len(x) for x, _ in train) / FPS / 3600:.2f} h), "
           f"valid {len(valid)} clips")
     bands = train[0][0].shape[1]
@@ -156,10 +173,20 @@ def main():
     allx = np.concatenate([x for x, _ in train])
     model.mean.copy_(torch.from_numpy(allx.mean(0)))
     model.std.copy_(torch.from_numpy(allx.std(0) + 1e-3))
+    if args.init:
+        import onnx
+        from onnx import numpy_helper
+        weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(args.init).graph.initializer}
+        state = model.state_dict()
+        missing = [k for k in state if k not in weights]
+        if missing:
+            raise SystemExit(f"{args.init}: no {missing} (not a network of this script?)")
+        model.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in state})
+        print(f"initialized from {args.init}; valid {evaluate(model, valid):.4f}", flush=True)
     params = sum(p.numel() for p in model.parameters())
     print(f"{params} parameters, receptive field {1 + 2 * (2 ** args.levels - 1)} frames")
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=args.steps)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.max_lr, total_steps=args.steps)
     gen = batches(train, rng, args.batch, args.length)
     start = time.time()
     best = (float("inf"), None)
@@ -187,6 +214,7 @@ def main():
     summary = {"parameters": params, "valid_loss": best[0], "steps": args.steps,
                "train": args.train, "valid": args.valid, "seed": args.seed,
                "channels": args.channels, "levels": args.levels, "bands": bands,
+               "init": args.init, "max_lr": args.max_lr, "uneven_weight": args.uneven_weight,
                "train_seconds": round(time.time() - start)}
     json.dump(summary, open(args.out + ".json", "w"), indent=1)
     print(summary)
