@@ -13,7 +13,7 @@ use tract_onnx::pb::NodeProto;
 use tract_onnx::tract_hir::internal::*;
 use tract_onnx::tract_hir::tract_core::ops::math::{add, exp, max, min, mul, sub};
 
-/// An ONNX parser with `Elu` as [`SimdElu`].
+/// The ONNX parser every network here is read with: tract's, with `Elu` as [`SimdElu`].
 pub(crate) fn onnx() -> Onnx {
     let mut onnx = tract_onnx::onnx();
     onnx.op_register.insert("Elu", simd_elu);

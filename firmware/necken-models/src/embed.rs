@@ -40,7 +40,7 @@ impl EmbedNet {
             path: path.to_path_buf(),
             problem,
         };
-        let mut model = tract_onnx::onnx()
+        let mut model = crate::elu::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(|e| invalid(format!("{e:#}")))?;
         let patches = model.symbols.sym("patches");
