@@ -4,12 +4,12 @@
 # CPU seconds per audio second; idle wake-ups count here, unlike the as-fast-as-possible
 # runs of bench_daemon.sh. Prints a markdown table for docs/benchmarks.md.
 #
-#   scripts/bench_daemon_live.sh [BOARD] [SECONDS]   (default boards/pi-4b.toml, 120)
+#   [NECKEND_BIN=BINARY] scripts/bench_daemon_live.sh [BOARD] [SECONDS]   (default boards/pi-4b.toml, 120)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BOARD=${1:-boards/pi-4b.toml}
 SECONDS_OF_AUDIO=${2:-120}
-BIN=target/release/neckend
+BIN=${NECKEND_BIN:-target/release/neckend}
 [ -x "$BIN" ] || cargo build --release -p neckend
 WORK=$(mktemp -d)
 trap 'kill "${BROKER:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
