@@ -53,7 +53,7 @@ def main():
                 [args.binary, "--no-mqtt", "--no-model", "--store", os.path.join(work, "s.sled"),
                  *(["--config", args.config] if args.config else []),
                  *(["--no-beat-model", "--no-embed-model"] if args.no_beat_model
-                   else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v2.onnx"),
+                   else ["--beat-model", os.path.join(ROOT, "models", "beat-tcn-v3.onnx"),
                          "--embed-model", os.path.join(ROOT, "models", "embed-cnn-v2.onnx")]),
                  "--force", "--realtime", "--speed", str(args.speed), "--events", events,
                  "--input", os.path.join(args.dir, clip)],

@@ -9,7 +9,7 @@ out=${1:-/tmp/necken-eval-$(basename "$clips")}; shift || true
 rm -rf "$out"; mkdir -p "$out"
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
-export NECKEN_BEAT_MODEL=${NECKEN_BEAT_MODEL:-$here/models/beat-tcn-v2.onnx}
+export NECKEN_BEAT_MODEL=${NECKEN_BEAT_MODEL:-$here/models/beat-tcn-v3.onnx}
 export NECKEN_EMBED_MODEL=${NECKEN_EMBED_MODEL:-$here/models/embed-cnn-v2.onnx}
 # The style head names the style column and the binary bars of the exported beats (4/4
 # schottis and marches, 2/4 polka and engelska); STYLE_HEAD= (empty) keeps the tracker's own

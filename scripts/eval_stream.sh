@@ -3,7 +3,7 @@
 # labelled folder, keeps the beat events it would publish (time, beat number) as .beats files
 # and scores them with the shared scorer. Tune on generated clips; only report on dev.
 # usage: scripts/eval_stream.sh CLIP_DIR [OUT_DIR] [NECKEND_ARGS...]
-#   NECKEND_ARGS default to the networks (--beat-model models/beat-tcn-v2.onnx --embed-model
+#   NECKEND_ARGS default to the networks (--beat-model models/beat-tcn-v3.onnx --embed-model
 #   models/embed-cnn-v2.onnx); pass --no-beat-model --no-embed-model for the DSP alone.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,7 +11,7 @@ clips=$1
 out=${2:-/tmp/necken-stream-$(basename "$clips")}
 shift; shift || true
 extra=("$@")
-[ ${#extra[@]} -gt 0 ] || extra=(--beat-model "$here/models/beat-tcn-v2.onnx" --embed-model "$here/models/embed-cnn-v2.onnx")
+[ ${#extra[@]} -gt 0 ] || extra=(--beat-model "$here/models/beat-tcn-v3.onnx" --embed-model "$here/models/embed-cnn-v2.onnx")
 rm -rf "$out"; mkdir -p "$out/beats"
 bin=${NECKEND_BIN:-$here/target/release/neckend}
 [ -n "${NECKEND_BIN:-}" ] || cargo build --release -q -p neckend --manifest-path "$here/Cargo.toml"

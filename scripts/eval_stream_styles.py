@@ -26,7 +26,7 @@ def main():
     clips = sys.argv[1]
     extra = sys.argv[2:] or ["--model", "models/style-head-v4.nkhead"]
     if "--beat-model" not in extra and "--no-beat-model" not in extra:
-        extra += ["--beat-model", "models/beat-tcn-v2.onnx"]
+        extra += ["--beat-model", "models/beat-tcn-v3.onnx"]
     if "--embed-model" not in extra and "--no-embed-model" not in extra:
         extra += ["--embed-model", "models/embed-cnn-v2.onnx"]
     # $NECKEND: another build (an A/B run while the tree is being rebuilt).

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Trains necken's beat/downbeat activation network: a small causal TCN over the front end's
 log band magnitudes (71 bands, 100 frames/s; `dump_bands` writes them), predicting per frame
-the probability of a beat and of a downbeat. Causal, so the daemon can run it frame by frame.
+the probability of a beat and of a downbeat. Causal, so the daemon can run it frame by frame;
+with --centred each convolution looks as far ahead as back (an offline network: a stored
+track's analysis has the whole segment).
 
 Data: clips rendered by ../shared/corpus/tools/make_train.py (never ../shared/corpus/dev).
 
     train_beat_net.py --train BANDS_DIR:CLIP_DIR [...] --valid BANDS_DIR:CLIP_DIR
                       --out models/beat-tcn-v1 [--steps N] [--seed S]
-                      [--init NET.onnx --max-lr LR] [--predict BANDS_DIR OUT_DIR ...]
+                      [--init NET.onnx --max-lr LR] [--centred] [--predict BANDS_DIR OUT_DIR ...]
 
 Writes OUT.onnx (float, input "bands" [1, T, 71] raw log magnitudes; the normalization is
 inside the graph; output "activation" [1, T, 2] = beat, downbeat probabilities), OUT.pt and a
@@ -77,15 +79,18 @@ def load(pairs, uneven_weight=1.0):
 
 
 class CausalBlock(nn.Module):
-    def __init__(self, ch, dilation, dropout):
+    """A residual dilated convolution; causal (it sees only the past), or centred (as far into
+    the future as into the past) for the offline network."""
+
+    def __init__(self, ch, dilation, dropout, centred=False):
         super().__init__()
-        self.pad = 2 * dilation
+        self.pad = (dilation, dilation) if centred else (2 * dilation, 0)
         self.conv = nn.Conv1d(ch, ch, 3, dilation=dilation)
         self.mix = nn.Conv1d(ch, ch, 1)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x):
-        y = self.conv(F.pad(x, (self.pad, 0)))
+        y = self.conv(F.pad(x, self.pad))
         y = self.mix(self.drop(F.elu(y)))
         return x + y
 
@@ -93,12 +98,12 @@ class CausalBlock(nn.Module):
 class BeatTCN(nn.Module):
     """Input [B, T, bands] raw log magnitudes → [B, T, 2] probabilities."""
 
-    def __init__(self, bands, ch=32, levels=9, dropout=0.1):
+    def __init__(self, bands, ch=32, levels=9, dropout=0.1, centred=False):
         super().__init__()
         self.register_buffer("mean", torch.zeros(bands))
         self.register_buffer("std", torch.ones(bands))
         self.inp = nn.Conv1d(bands, ch, 1)
-        self.blocks = nn.Sequential(*[CausalBlock(ch, 2 ** i, dropout) for i in range(levels)])
+        self.blocks = nn.Sequential(*[CausalBlock(ch, 2 ** i, dropout, centred) for i in range(levels)])
         self.out = nn.Conv1d(ch, 2, 1)
 
     def forward(self, bands):
@@ -159,6 +164,8 @@ def main():
     ap.add_argument("--init", default=None)
     ap.add_argument("--max-lr", type=float, default=3e-3)
     ap.add_argument("--uneven-weight", type=float, default=1.0)
+    ap.add_argument("--centred", action="store_true",
+                    help="an offline network: each convolution sees as far ahead as back")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -169,7 +176,7 @@ def main():
     print(f"train {len(train)} clips ({sum(len(x) for x, _ in train) / FPS / 3600:.2f} h), "
           f"valid {len(valid)} clips")
     bands = train[0][0].shape[1]
-    model = BeatTCN(bands, args.channels, args.levels)
+    model = BeatTCN(bands, args.channels, args.levels, centred=args.centred)
     allx = np.concatenate([x for x, _ in train])
     model.mean.copy_(torch.from_numpy(allx.mean(0)))
     model.std.copy_(torch.from_numpy(allx.std(0) + 1e-3))
@@ -184,7 +191,9 @@ def main():
         model.load_state_dict({k: torch.from_numpy(weights[k].copy()) for k in state})
         print(f"initialized from {args.init}; valid {evaluate(model, valid):.4f}", flush=True)
     params = sum(p.numel() for p in model.parameters())
-    print(f"{params} parameters, receptive field {1 + 2 * (2 ** args.levels - 1)} frames")
+    reach = 2 * (2 ** args.levels - 1)
+    field = f"±{reach // 2}" if args.centred else f"{1 + reach}"
+    print(f"{params} parameters, receptive field {field} frames")
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.max_lr, total_steps=args.steps)
     gen = batches(train, rng, args.batch, args.length)
@@ -214,7 +223,7 @@ def main():
     summary = {"parameters": params, "valid_loss": best[0], "steps": args.steps,
                "train": args.train, "valid": args.valid, "seed": args.seed,
                "channels": args.channels, "levels": args.levels, "bands": bands,
-               "init": args.init, "max_lr": args.max_lr, "uneven_weight": args.uneven_weight,
+               "init": args.init, "centred": args.centred, "max_lr": args.max_lr, "uneven_weight": args.uneven_weight,
                "train_seconds": round(time.time() - start)}
     json.dump(summary, open(args.out + ".json", "w"), indent=1)
     print(summary)

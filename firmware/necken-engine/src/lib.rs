@@ -76,6 +76,8 @@ pub struct Engine {
     change: TuneChangeDetector,
     /// Frame where the current tune began, when a change was heard inside the segment.
     tune_start: Option<u64>,
+    /// Whether segments keep their frames' bands for the beat model's offline network.
+    keep_bands: bool,
 }
 
 impl Engine {
@@ -90,11 +92,18 @@ impl Engine {
         let mut stream = FrameStream::new(sample_rate, channels)?;
         let mut options = AnalysisOptions::new(settings.profile);
         options.net_share = settings.net_share;
+        let keep_bands = models.beat.as_ref().is_some_and(|m| m.looks_ahead());
         let net = match &models.beat {
             Some(model) => {
                 stream = stream.with_bands();
                 options.beat_model = Some(model.clone());
-                Some(model.stream(settings.beat_pulse)?)
+                // A recording with an offline network needs no stream: the segment's analysis
+                // reads the offline network alone.
+                if settings.live || !keep_bands {
+                    Some(model.stream(settings.beat_pulse)?)
+                } else {
+                    None
+                }
             }
             None => None,
         };
@@ -121,6 +130,7 @@ impl Engine {
             ),
             change: TuneChangeDetector::new(),
             tune_start: None,
+            keep_bands,
             scratch: Vec::with_capacity(64),
             settings,
             source,
@@ -274,7 +284,7 @@ impl Engine {
 
     fn process_frame(
         &mut self,
-        f: FrameFeatures,
+        mut f: FrameFeatures,
         net: Option<[f32; 2]>,
         emit: &mut dyn FnMut(EngineEvent),
     ) {
@@ -282,7 +292,11 @@ impl Engine {
             self.follow_frame(&f, net, emit);
         }
         self.frame += 1;
+        let bands = f.bands.take();
         if let Some(seg) = &mut self.segment {
+            if let (true, Some(b)) = (self.keep_bands, bands) {
+                seg.bands.extend(b.iter().map(|&v| half::f16::from_f32(v)));
+            }
             seg.frames.push(f);
             if let Some(a) = net {
                 seg.net.push(a);

@@ -14,8 +14,13 @@ impl Engine {
         let Some(net) = &mut self.net else {
             return self.process_frame(f, None, emit);
         };
-        // The bands only feed the network; segments keep frames without them (70 floats each).
-        let bands = f.bands.take();
+        // The bands only feed the networks: segments keep frames without them (71 floats
+        // each), and a segment's bands separately when an offline network will read them.
+        let bands = if self.keep_bands {
+            f.bands.clone()
+        } else {
+            f.bands.take()
+        };
         let mut out = std::mem::take(&mut self.net_out);
         let t = Instant::now();
         let pushed = bands.as_deref().map(|b| net.push(b, &mut out));

@@ -1,9 +1,10 @@
 //! Segments: opened when music starts (or a file begins), closed at silence, at the end of
 //! the source or at the longest segment, with their full artifacts.
 
-use necken_analysis::{analyze_frames, attach_embeddings, EmbedRun, StageTimes};
+use necken_analysis::{analyze_frames, attach_embeddings, AnalysisOptions, EmbedRun, StageTimes};
 use necken_core::notation::interpret;
 use necken_rhythm::frontend::FrameFeatures;
+use necken_rhythm::learned::chunked_activations;
 use necken_rhythm::FRAME_RATE;
 use necken_store::TrackId;
 use sha2::{Digest, Sha256};
@@ -15,6 +16,9 @@ pub(super) struct OpenSegment {
     pub(super) frames: Vec<FrameFeatures>,
     /// The network's probabilities for `frames` (empty without a network).
     pub(super) net: Vec<[f32; 2]>,
+    /// The frames' bands, frame-major, kept for an offline network run when the segment
+    /// closes (empty otherwise). Half precision: 14 KB per second of audio.
+    pub(super) bands: Vec<half::f16>,
     /// The embedding network over the segment's mel patches (none without a network).
     pub(super) embed: Option<EmbedRun>,
     pub(super) part: u32,
@@ -40,6 +44,7 @@ impl Engine {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
             net: Vec::new(),
+            bands: Vec::new(),
             embed: self.options.embedding_model.clone().map(|m| {
                 // Live windows read the patches' results as they come; a recording can batch.
                 let run = EmbedRun::new(m);
@@ -89,13 +94,23 @@ impl Engine {
             network: self.net_time,
             ..Default::default()
         };
-        let mut artifacts = analyze_frames(
-            &seg.frames,
-            seg_net(&seg.frames, &seg.net),
-            &facts,
-            &self.options,
-            &mut times,
-        );
+        let offline = self.offline_net(&mut seg, &mut times);
+        let mut artifacts = match &offline {
+            Some(net) => {
+                let options = AnalysisOptions {
+                    net_share: self.options.offline_net_share,
+                    ..self.options.clone()
+                };
+                analyze_frames(&seg.frames, Some(net), &facts, &options, &mut times)
+            }
+            None => analyze_frames(
+                &seg.frames,
+                seg_net(&seg.frames, &seg.net),
+                &facts,
+                &self.options,
+                &mut times,
+            ),
+        };
         // The engine reads no clock of its own.
         artifacts.provenance.analyzed_at = (self.settings.clock)();
         if let Some(run) = seg.embed.take() {
@@ -146,6 +161,39 @@ impl Engine {
             failures: seg.failures,
             times,
         })));
+    }
+}
+
+impl Engine {
+    /// The offline network's output for a closing segment's frames, when the beat model has
+    /// one. A failure is noted (the live stream's output, if any, is used instead and the
+    /// record says why).
+    fn offline_net(&self, seg: &mut OpenSegment, times: &mut StageTimes) -> Option<Vec<[f32; 2]>> {
+        let model = self.options.beat_model.as_ref().filter(|m| m.looks_ahead())?;
+        let bands = std::mem::take(&mut seg.bands);
+        let width = bands.len() / seg.frames.len().max(1);
+        if width == 0 || bands.len() != width * seg.frames.len() {
+            seg.note_failure(
+                &self.source.name,
+                "offline beat network: some frames came without bands".into(),
+            );
+            return None;
+        }
+        let t = std::time::Instant::now();
+        let result = chunked_activations(model.as_ref(), seg.frames.len(), &mut |from, to| {
+            bands[from * width..to * width]
+                .iter()
+                .map(|&b| f32::from(b))
+                .collect()
+        });
+        times.network += t.elapsed();
+        match result {
+            Ok(a) => Some(a),
+            Err(e) => {
+                seg.note_failure(&self.source.name, format!("offline beat network: {e}"));
+                None
+            }
+        }
     }
 }
 

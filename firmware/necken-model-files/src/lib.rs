@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 /// File name of the default beat/downbeat network.
-pub const BEAT_NET: &str = "beat-tcn-v2.onnx";
+pub const BEAT_NET: &str = "beat-tcn-v3.onnx";
 /// File name of the default embedding and instrumental/vocal network.
 pub const EMBED_NET: &str = "embed-cnn-v2.onnx";
 /// File name of the default style head.
@@ -26,7 +26,7 @@ const MANIFEST: &str = include_str!("../../../models/SHA256SUMS");
 
 /// The built-in copies of the default models.
 const BUNDLED: [(&str, &[u8]); 3] = [
-    (BEAT_NET, include_bytes!("../../../models/beat-tcn-v2.onnx")),
+    (BEAT_NET, include_bytes!("../../../models/beat-tcn-v3.onnx")),
     (
         EMBED_NET,
         include_bytes!("../../../models/embed-cnn-v2.onnx"),

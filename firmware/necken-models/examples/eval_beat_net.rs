@@ -37,7 +37,19 @@ fn main() {
             .flat_map(|f| f.bands.as_deref().unwrap_or(&[]).iter().copied())
             .collect();
         let t = Instant::now();
-        let nn = net.activations(&bands).expect("inference");
+        // The streaming tracker hears the causal network, as in the daemon; the offline
+        // tracker the whole-piece output (the offline network when the file has one).
+        let nn = if streaming {
+            let mut stream = net.stream(500).expect("a streamable network");
+            let mut out = Vec::with_capacity(frames.len());
+            for b in bands.chunks_exact(BeatNet::BANDS) {
+                stream.push(b, &mut out).expect("inference");
+            }
+            stream.finish(&mut out).expect("inference");
+            out
+        } else {
+            net.activations(&bands).expect("inference")
+        };
         net_time += t.elapsed().as_secs_f64();
         audio += frames.len() as f64 / FRAME_RATE as f64;
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();

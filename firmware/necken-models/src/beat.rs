@@ -1,4 +1,10 @@
 //! The beat/downbeat activation network, whole-piece and streamed.
+//!
+//! A model file holds one causal network (output `activation`), or two over the same input:
+//! the causal one, which streams, and an offline one that also hears the future (second
+//! output, `offline`), which whole pieces use. The daemon streams the first for its live
+//! beats and runs the second over each stored segment; a file through `necken analyze` only
+//! needs the second.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,11 +17,13 @@ use crate::{checked, Checked, ModelError, ModelFile};
 
 /// The beat/downbeat activation network.
 pub struct BeatNet {
-    /// The whole-piece plan, optimized on first use: the daemon only streams, and the
-    /// optimized plan costs megabytes it would never use.
+    /// The whole-piece plan, optimized on first use: a daemon without an offline network
+    /// only streams, and the optimized plan costs megabytes it would never use.
     plan: std::sync::OnceLock<Arc<TypedRunnableModel>>,
-    /// The decluttered graph with its symbolic frame axis, kept to make streams from.
+    /// The causal network's graph with its symbolic frame axis, kept to make streams from.
     typed: TypedModel,
+    /// The offline network's graph, when the file has one.
+    offline: Option<TypedModel>,
     bands: usize,
     path: PathBuf,
     id: String,
@@ -44,14 +52,34 @@ impl BeatNet {
             path: path.to_path_buf(),
             problem: format!("{e:#}"),
         };
-        let typed = crate::elu::onnx()
+        let both = crate::elu::onnx()
             .model_for_read(&mut &bytes[..])
             .and_then(|m| m.into_typed())
             .and_then(|m| m.into_decluttered())
             .map_err(invalid)?;
+        let outputs = both.output_outlets().map_err(invalid)?.to_vec();
+        if outputs.is_empty() || outputs.len() > 2 {
+            return Err(ModelError::Invalid {
+                path: path.to_path_buf(),
+                problem: format!(
+                    "{} outputs; a beat network has one (causal) or two (causal, offline)",
+                    outputs.len()
+                ),
+            });
+        }
+        // Each network alone, so that streaming never computes the offline one.
+        let only = |outlet| {
+            both.clone()
+                .with_output_outlets(&[outlet])
+                .and_then(|m| m.into_compact())
+                .map_err(invalid)
+        };
+        let typed = only(outputs[0])?;
+        let offline = outputs.get(1).map(|&o| only(o)).transpose()?;
         Ok(BeatNet {
             plan: std::sync::OnceLock::new(),
             typed,
+            offline,
             bands: Self::BANDS,
             path: path.to_path_buf(),
             id,
@@ -62,6 +90,12 @@ impl BeatNet {
     /// The model file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether whole pieces get an offline network's output, which hears the future (and so
+    /// differs from the stream's).
+    pub fn looks_ahead(&self) -> bool {
+        self.offline.is_some()
     }
 
     /// A causal stream of this network with tract's pulsed execution: the graph is rewritten
@@ -103,47 +137,44 @@ impl BeatNet {
     }
 
     /// Beat and downbeat probabilities for `frames` frames of `bands` (frame-major, 71 log
-    /// band magnitudes each, as the front end computes them).
+    /// band magnitudes each, as the front end computes them), from the offline network when
+    /// the file has one. Memory grows with the piece: long ones go through
+    /// [`necken_rhythm::learned::chunked_activations`].
     pub fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, ModelError> {
-        let frames = bands.len() / self.bands;
-        if frames == 0 {
+        if bands.len() < self.bands {
             return Ok(Vec::new());
         }
-        let input = tract_ndarray::Array3::from_shape_vec(
-            (1, frames, self.bands),
-            bands[..frames * self.bands].to_vec(),
-        )
-        .map_err(|e| ModelError::Invalid {
+        self.run_whole(&bands[..bands.len() / self.bands * self.bands])
+    }
+
+    /// One run of the whole-piece plan over whole frames.
+    fn run_whole(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, ModelError> {
+        let frames = bands.len() / self.bands;
+        let invalid = |e: TractError| ModelError::Invalid {
             path: self.path.clone(),
-            problem: e.to_string(),
-        })?;
+            problem: format!("{e:#}"),
+        };
+        let input = tract_ndarray::Array3::from_shape_vec((1, frames, self.bands), bands.to_vec())
+            .map_err(|e| ModelError::Invalid {
+                path: self.path.clone(),
+                problem: e.to_string(),
+            })?;
         let plan = match self.plan.get() {
             Some(plan) => plan.clone(),
             None => {
                 let plan = self
-                    .typed
+                    .offline
+                    .as_ref()
+                    .unwrap_or(&self.typed)
                     .clone()
                     .into_optimized()
                     .and_then(|m| m.into_runnable())
-                    .map_err(|e| ModelError::Invalid {
-                        path: self.path.clone(),
-                        problem: format!("{e:#}"),
-                    })?;
+                    .map_err(invalid)?;
                 self.plan.get_or_init(|| plan).clone()
             }
         };
-        let out = plan
-            .run(tvec!(Tensor::from(input).into()))
-            .map_err(|e| ModelError::Invalid {
-                path: self.path.clone(),
-                problem: format!("{e:#}"),
-            })?;
-        let view = out[0]
-            .to_plain_array_view::<f32>()
-            .map_err(|e| ModelError::Invalid {
-                path: self.path.clone(),
-                problem: format!("{e:#}"),
-            })?;
+        let out = plan.run(tvec!(Tensor::from(input).into())).map_err(invalid)?;
+        let view = out[0].to_plain_array_view::<f32>().map_err(invalid)?;
         Ok(view
             .as_slice()
             .unwrap_or(&[])
@@ -235,6 +266,10 @@ impl BeatActivationModel for BeatNet {
 
     fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, String> {
         BeatNet::activations(self, bands).map_err(|e| e.to_string())
+    }
+
+    fn looks_ahead(&self) -> bool {
+        BeatNet::looks_ahead(self)
     }
 
     fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String> {

@@ -5,9 +5,10 @@
 //! built-in default models): a missing, truncated or altered file is a clear error naming it,
 //! never a silently different model.
 //!
-//! [`BeatNet`] is the beat/downbeat activation network (`models/beat-tcn-v2.onnx` by default): a causal
+//! [`BeatNet`] is the beat/downbeat activation network (`models/beat-tcn-v3.onnx` by default): a causal
 //! TCN over the front end's 71 log band magnitudes per 10 ms frame, giving per frame the
-//! probability of a beat and of a downbeat. Trained by `scripts/models/train_beat_net.py`.
+//! probability of a beat and of a downbeat, streamed for live beats, and beside it in the same
+//! file an offline TCN that also hears the future, for whole pieces. Trained by `scripts/models/train_beat_net.py`.
 #![warn(missing_docs)]
 
 use std::borrow::Cow;

@@ -104,7 +104,7 @@ mod tests {
         let set = ModelSet::load(&ModelChoices::defaults(), &[]).unwrap();
         assert_eq!(
             necken_rhythm::learned::BeatActivationModel::id(set.beat.as_ref().unwrap().as_ref()),
-            "beat-tcn-v2"
+            "beat-tcn-v3"
         );
         assert_eq!(set.head.as_ref().unwrap().id, "necken-style-head-v4");
         assert!(set.embed.is_some());

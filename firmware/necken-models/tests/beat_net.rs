@@ -13,6 +13,8 @@ use common::{cosine, root};
 fn rust_front_end_and_tract_match_pytorch_on_the_fixture_clips() {
     compare_with_pytorch("beat-tcn-v1.onnx", "beat-tcn-v1", 0.99, Some(1e-3));
     compare_with_pytorch("beat-tcn-v2.onnx", "beat-tcn-v2", 0.99, Some(1e-3));
+    // The pair's whole-piece output is its offline network's.
+    compare_with_pytorch("beat-tcn-v3.onnx", "beat-tcn-v3", 0.99, Some(1e-3));
 }
 
 /// The int8 variants against the *float* network's PyTorch output: what quantization costs.
@@ -20,6 +22,7 @@ fn rust_front_end_and_tract_match_pytorch_on_the_fixture_clips() {
 fn the_int8_variant_stays_close_to_the_float_network() {
     compare_with_pytorch("beat-tcn-v1-int8.onnx", "beat-tcn-v1", 0.97, None);
     compare_with_pytorch("beat-tcn-v2-int8.onnx", "beat-tcn-v2", 0.97, None);
+    compare_with_pytorch("beat-tcn-v3-int8.onnx", "beat-tcn-v3", 0.97, None);
 }
 
 /// The demo clip's front-end frames and their log bands, frame-major.
@@ -205,4 +208,67 @@ fn the_streamed_network_equals_the_whole_clip_run() {
     let mut stream = net.stream(2).unwrap();
     let e = stream.push(&[0.0; 12], &mut Vec::new()).unwrap_err();
     assert!(e.to_string().contains("12 bands"), "{e}");
+}
+
+/// `beat-tcn-v3` holds two networks over one input: its stream is `beat-tcn-v2`'s causal
+/// network (unchanged, so the live beats are v2's), its whole-piece output the offline
+/// network's (checked against PyTorch in the test above).
+#[test]
+fn the_paired_model_streams_its_causal_network_and_reads_pieces_with_the_offline_one() {
+    let (frames, bands) = demo_bands();
+    let pair = BeatNet::load(&root().join("models/beat-tcn-v3.onnx")).unwrap();
+    let v2 = BeatNet::load(&root().join("models/beat-tcn-v2.onnx")).unwrap();
+    assert!(pair.looks_ahead() && !v2.looks_ahead());
+    let causal = v2.activations(&bands).unwrap();
+    let mut stream = pair.stream(4).unwrap();
+    let mut streamed = Vec::new();
+    for f in &frames {
+        stream
+            .push(f.bands.as_deref().unwrap(), &mut streamed)
+            .unwrap();
+    }
+    stream.finish(&mut streamed).unwrap();
+    assert_eq!(streamed.len(), causal.len());
+    let worst = streamed
+        .iter()
+        .zip(&causal)
+        .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
+        .fold(0f32, f32::max);
+    assert!(worst < 1e-5, "stream vs beat-tcn-v2: {worst}");
+    // The whole piece is the offline network's: not the causal output.
+    let whole = pair.activations(&bands).unwrap();
+    assert_eq!(whole.len(), causal.len());
+    let apart = whole
+        .iter()
+        .zip(&causal)
+        .map(|(a, b)| (a[0] - b[0]).abs())
+        .fold(0f32, f32::max);
+    assert!(apart > 0.1, "offline and causal outputs agree ({apart})");
+}
+
+/// Long pieces run in overlapping chunks (memory of 40 s, not of the piece); with the
+/// context on each side beyond both networks' reach, the chunks give the whole run's output.
+#[test]
+fn chunked_runs_equal_the_whole_piece_run() {
+    use necken_rhythm::learned::{chunked_activations, CHUNK_CONTEXT, CHUNK_FRAMES};
+    let (_, bands) = demo_bands();
+    // The demo clip three times over: longer than a chunk and its context.
+    let all: Vec<f32> = bands.iter().chain(&bands).chain(&bands).copied().collect();
+    let frames = all.len() / BeatNet::BANDS;
+    assert!(frames > CHUNK_FRAMES + 2 * CHUNK_CONTEXT, "{frames} frames");
+    for model in ["beat-tcn-v2.onnx", "beat-tcn-v3.onnx"] {
+        let net = BeatNet::load(&root().join("models").join(model)).unwrap();
+        let whole = net.activations(&all).unwrap();
+        let chunked = chunked_activations(&net, frames, &mut |from, to| {
+            all[from * BeatNet::BANDS..to * BeatNet::BANDS].to_vec()
+        })
+        .unwrap();
+        assert_eq!(chunked.len(), whole.len(), "{model}");
+        let worst = chunked
+            .iter()
+            .zip(&whole)
+            .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-5, "{model}: chunked vs whole {worst}");
+    }
 }

@@ -191,7 +191,7 @@ fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
         .iter()
         .map(|m| m.id.as_str())
         .collect();
-    assert_eq!(models, ["beat-tcn-v2", "embed-cnn-v2"]);
+    assert_eq!(models, ["beat-tcn-v3", "embed-cnn-v2"]);
     let a = &segments[0].artifacts;
     assert_eq!(a.embedding.as_ref().map(|e| e.mean.len()), Some(200));
     let v = a.vocal.as_ref().expect("vocal scores");

@@ -317,7 +317,7 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
     assert_eq!(v["meter"], "3/4");
     assert_eq!(
         v["models"],
-        serde_json::json!(["beat-tcn-v2", "embed-cnn-v2"]),
+        serde_json::json!(["beat-tcn-v3", "embed-cnn-v2"]),
         "{v}"
     );
     let vocal = v["vocal_score"].as_f64().expect("a vocal score");

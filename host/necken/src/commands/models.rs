@@ -13,7 +13,7 @@ use super::CliResult;
 #[derive(clap::Args, Clone, Debug)]
 pub struct ModelArgs {
     /// Beat/downbeat network mixed into the tracker's activations (ONNX, checked against the
-    /// `SHA256SUMS` beside it). Default: models/beat-tcn-v2.onnx from the working directory
+    /// `SHA256SUMS` beside it). Default: models/beat-tcn-v3.onnx from the working directory
     /// or the install root (beside the executable), else the copy built into necken.
     #[arg(long, env = "NECKEN_BEAT_MODEL")]
     pub beat_model: Option<PathBuf>,
