@@ -8,9 +8,7 @@ use std::time::Duration;
 
 use necken_core::artifact::Profile;
 use necken_rhythm::frontend::FrameFeatures;
-use necken_rhythm::learned::{
-    BeatActivationModel, EmbeddingModel, DEFAULT_NET_SHARE, OFFLINE_NET_SHARE,
-};
+use necken_rhythm::learned::{BeatActivationModel, EmbeddingModel, DEFAULT_NET_SHARE};
 use necken_rhythm::mel::MEL_BANDS;
 use necken_rhythm::tracker::TrackerConfig;
 
@@ -30,9 +28,6 @@ pub struct AnalysisOptions {
     pub beat_model: Option<Arc<dyn BeatActivationModel>>,
     /// The network's share of the activations (see [`DEFAULT_NET_SHARE`]).
     pub net_share: f32,
-    /// The share when the activations come from the model's offline network (see
-    /// [`OFFLINE_NET_SHARE`]).
-    pub offline_net_share: f32,
     /// Embedding and instrumental/vocal network. `None` leaves the artifacts' embedding and
     /// vocal scores absent.
     pub embedding_model: Option<Arc<dyn EmbeddingModel>>,
@@ -46,7 +41,6 @@ impl AnalysisOptions {
             tracker: TrackerConfig::default(),
             beat_model: None,
             net_share: DEFAULT_NET_SHARE,
-            offline_net_share: OFFLINE_NET_SHARE,
             embedding_model: None,
         }
     }
@@ -62,7 +56,6 @@ impl std::fmt::Debug for AnalysisOptions {
                 &self.beat_model.as_ref().map(|m| m.id().to_string()),
             )
             .field("net_share", &self.net_share)
-            .field("offline_net_share", &self.offline_net_share)
             .field(
                 "embedding_model",
                 &self.embedding_model.as_ref().map(|m| m.id().to_string()),

@@ -1,7 +1,7 @@
 //! Segments: opened when music starts (or a file begins), closed at silence, at the end of
 //! the source or at the longest segment, with their full artifacts.
 
-use necken_analysis::{analyze_frames, attach_embeddings, AnalysisOptions, EmbedRun, StageTimes};
+use necken_analysis::{analyze_frames, attach_embeddings, EmbedRun, StageTimes};
 use necken_core::notation::interpret;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::chunked_activations;
@@ -95,22 +95,8 @@ impl Engine {
             ..Default::default()
         };
         let offline = self.offline_net(&mut seg, &mut times);
-        let mut artifacts = match &offline {
-            Some(net) => {
-                let options = AnalysisOptions {
-                    net_share: self.options.offline_net_share,
-                    ..self.options.clone()
-                };
-                analyze_frames(&seg.frames, Some(net), &facts, &options, &mut times)
-            }
-            None => analyze_frames(
-                &seg.frames,
-                seg_net(&seg.frames, &seg.net),
-                &facts,
-                &self.options,
-                &mut times,
-            ),
-        };
+        let net = offline.as_deref().or(seg_net(&seg.frames, &seg.net));
+        let mut artifacts = analyze_frames(&seg.frames, net, &facts, &self.options, &mut times);
         // The engine reads no clock of its own.
         artifacts.provenance.analyzed_at = (self.settings.clock)();
         if let Some(run) = seg.embed.take() {

@@ -8,13 +8,6 @@ use crate::activation::Activations;
 /// Chosen on the network's validation clips (generated, seed 1), not on dev.
 pub const DEFAULT_NET_SHARE: f32 = 0.5;
 
-/// The share of an offline network ([`BeatActivationModel::looks_ahead`]) in a whole piece's
-/// activations: all of it. Hearing the future, it leaves the DSP activation nothing to add
-/// (generated clips, make_train seed 9 clean and through make_hall seeds 19 and 29: beat F
-/// 0.986 / 0.960 / 0.951 alone against 0.987 / 0.958 / 0.941 at a half share, downbeat F
-/// 0.899 / 0.884 / 0.884 against 0.875 / 0.880 / 0.868).
-pub const OFFLINE_NET_SHARE: f32 = 1.0;
-
 /// A beat/downbeat activation network over the front end's log bands
 /// ([`crate::frontend::FrameFeatures::bands`]).
 pub trait BeatActivationModel: Send + Sync {
