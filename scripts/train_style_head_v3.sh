@@ -10,7 +10,9 @@
 # on 2 cores with rendering.
 # The same recipe trains a head for another embedding network: EMBED_MODEL (default
 # models/embed-cnn-v1.onnx), OUT (default models/style-head-v3.nkhead) and HEAD_ID (default
-# necken-style-head-v3); a head written outside models/ is not added to the manifest.
+# necken-style-head-v3) and BEAT_MODEL (default models/beat-tcn-v2.onnx; style-head-v8 is
+# this recipe with beat-tcn-v3 and embed-cnn-v2); a head written outside models/ is not added
+# to the manifest.
 # usage: scripts/train_style_head_v3.sh [WORK_DIR]
 #   GEN_PYTHON must have ../shared/corpus/tools/requirements.txt (sox and espeak-ng on PATH).
 set -euo pipefail
@@ -19,6 +21,7 @@ work=${1:-/tmp/necken-train}
 tools="$here/../shared/corpus/tools"
 gen=${GEN_PYTHON:-python3}
 embed=${EMBED_MODEL:-$here/models/embed-cnn-v1.onnx}
+beat=${BEAT_MODEL:-$here/models/beat-tcn-v2.onnx}
 out=${OUT:-$here/models/style-head-v3.nkhead}
 head_id=${HEAD_ID:-necken-style-head-v3}
 mkdir -p "$work"
@@ -29,10 +32,10 @@ mkdir -p "$work"
 [ -d "$work/valid4v-aug" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/valid4v" "$work/valid4v-aug" --seed 22
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
-store="$work/head-$(basename "$embed" .onnx).sled"
+store="$work/head-$(basename "$beat" .onnx)-$(basename "$embed" .onnx).sled"
 rm -rf "$store"
 "$bin" --store "$store" analyze --no-model \
-    --beat-model "$here/models/beat-tcn-v2.onnx" --embed-model "$embed" \
+    --beat-model "$beat" --embed-model "$embed" \
     "$work/train1" "$work/train1-aug" "$work/train1-hall" "$work/valid4v" "$work/valid4v-aug" > /dev/null
 python3 - "$work" <<'PY'
 import csv, sys
@@ -48,7 +51,7 @@ PY
     --labels "$work/train1/labels.csv" --labels "$work/valid4v-a.csv" \
     --calibrate "$work/valid4v-b.csv" \
     --out "$out" --id "$head_id" \
-    --trained-on "1056 clips: 320 rendered by make_train.py (seed 1), each also through augment_hall.py (seed 21) and make_hall.py (seed 11), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips; beat-tcn-v2, $(basename "$embed" .onnx)"
+    --trained-on "1056 clips: 320 rendered by make_train.py (seed 1), each also through augment_hall.py (seed 21) and make_hall.py (seed 11), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips; $(basename "$beat" .onnx), $(basename "$embed" .onnx)"
 if [ "$(dirname "$(realpath "$out")")" = "$here/models" ]; then
     "$here/scripts/models/update_manifest.sh" "$(basename "$out")"
 fi

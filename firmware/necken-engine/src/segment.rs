@@ -155,7 +155,11 @@ impl Engine {
     /// one. A failure is noted (the live stream's output, if any, is used instead and the
     /// record says why).
     fn offline_net(&self, seg: &mut OpenSegment, times: &mut StageTimes) -> Option<Vec<[f32; 2]>> {
-        let model = self.options.beat_model.as_ref().filter(|m| m.looks_ahead())?;
+        let model = self
+            .options
+            .beat_model
+            .as_ref()
+            .filter(|m| m.looks_ahead())?;
         let bands = std::mem::take(&mut seg.bands);
         let width = bands.len() / seg.frames.len().max(1);
         if width == 0 || bands.len() != width * seg.frames.len() {

@@ -173,7 +173,9 @@ impl BeatNet {
                 self.plan.get_or_init(|| plan).clone()
             }
         };
-        let out = plan.run(tvec!(Tensor::from(input).into())).map_err(invalid)?;
+        let out = plan
+            .run(tvec!(Tensor::from(input).into()))
+            .map_err(invalid)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(invalid)?;
         Ok(view
             .as_slice()
