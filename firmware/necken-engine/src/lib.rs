@@ -294,9 +294,7 @@ impl Engine {
         self.frame += 1;
         let bands = f.bands.take();
         if let Some(seg) = &mut self.segment {
-            if let (true, Some(b)) = (self.keep_bands, bands) {
-                seg.bands.extend(b.iter().map(|&v| half::f16::from_f32(v)));
-            }
+            seg.feed_offline(&self.source.name, bands.as_deref());
             seg.frames.push(f);
             if let Some(a) = net {
                 seg.net.push(a);

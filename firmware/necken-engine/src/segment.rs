@@ -4,21 +4,29 @@
 use necken_analysis::{analyze_frames, attach_embeddings, EmbedRun, StageTimes};
 use necken_core::notation::interpret;
 use necken_rhythm::frontend::FrameFeatures;
-use necken_rhythm::learned::chunked_activations;
+use necken_rhythm::learned::StreamingBeatActivation;
 use necken_rhythm::FRAME_RATE;
 use necken_store::TrackId;
 use sha2::{Digest, Sha256};
+use std::time::{Duration, Instant};
 
 use super::{Engine, EngineEvent, Segment};
+
+/// Frames per offline-network inference (1 s): tract's per-call cost vanishes, and the output
+/// waits for the network's look-ahead (5 s) anyway.
+const OFFLINE_PULSE: usize = 100;
 
 pub(super) struct OpenSegment {
     pub(super) start_frame: u64,
     pub(super) frames: Vec<FrameFeatures>,
     /// The network's probabilities for `frames` (empty without a network).
     pub(super) net: Vec<[f32; 2]>,
-    /// The frames' bands, frame-major, kept for an offline network run when the segment
-    /// closes (empty otherwise). Half precision: 14 KB per second of audio.
-    pub(super) bands: Vec<half::f16>,
+    /// The beat model's offline network over the segment's frames as they come (none when
+    /// the model has no offline network, or after it failed), and its output so far.
+    pub(super) offline: Option<Box<dyn StreamingBeatActivation>>,
+    pub(super) offline_out: Vec<[f32; 2]>,
+    /// Time spent in the offline network so far.
+    pub(super) offline_time: Duration,
     /// The embedding network over the segment's mel patches (none without a network).
     pub(super) embed: Option<EmbedRun>,
     pub(super) part: u32,
@@ -27,6 +35,24 @@ pub(super) struct OpenSegment {
 }
 
 impl OpenSegment {
+    /// Feeds a recorded frame's bands to the offline network's run; a failure is noted once
+    /// and ends the run (the stream's output is used when the segment closes).
+    pub(super) fn feed_offline(&mut self, source: &str, bands: Option<&[f32]>) {
+        let Some(run) = self.offline.as_mut() else {
+            return;
+        };
+        let t = Instant::now();
+        let result = match bands {
+            Some(b) => run.push(b, &mut self.offline_out),
+            None => Err("a frame came without bands".into()),
+        };
+        self.offline_time += t.elapsed();
+        if let Err(e) = result {
+            self.offline = None;
+            self.note_failure(source, format!("offline beat network: {e}"));
+        }
+    }
+
     /// Logs what failed while the segment was recorded, and keeps it for the record.
     pub(super) fn note_failure(&mut self, source: &str, what: String) {
         log::error!("{source}: {what}");
@@ -44,7 +70,9 @@ impl Engine {
             start_frame: self.frame,
             frames: Vec::with_capacity(self.settings.window_frames * 2),
             net: Vec::new(),
-            bands: Vec::new(),
+            offline: None,
+            offline_out: Vec::new(),
+            offline_time: Duration::ZERO,
             embed: self.options.embedding_model.clone().map(|m| {
                 // Live windows read the patches' results as they come; a recording can batch.
                 let run = EmbedRun::new(m);
@@ -57,6 +85,20 @@ impl Engine {
             part: self.parts,
             failures: Vec::new(),
         });
+        let offline = self
+            .options
+            .beat_model
+            .as_ref()
+            .and_then(|m| m.stream_offline(OFFLINE_PULSE));
+        if let Some(seg) = &mut self.segment {
+            match offline {
+                Some(Ok(stream)) => seg.offline = Some(stream),
+                Some(Err(e)) => {
+                    seg.note_failure(&self.source.name, format!("offline beat network: {e}"))
+                }
+                None => {}
+            }
+        }
     }
     pub(super) fn close_segment(&mut self, emit: &mut dyn FnMut(EngineEvent)) {
         let Some(mut seg) = self.segment.take() else {
@@ -155,30 +197,22 @@ impl Engine {
     /// one. A failure is noted (the live stream's output, if any, is used instead and the
     /// record says why).
     fn offline_net(&self, seg: &mut OpenSegment, times: &mut StageTimes) -> Option<Vec<[f32; 2]>> {
-        let model = self
-            .options
-            .beat_model
-            .as_ref()
-            .filter(|m| m.looks_ahead())?;
-        let bands = std::mem::take(&mut seg.bands);
-        let width = bands.len() / seg.frames.len().max(1);
-        if width == 0 || bands.len() != width * seg.frames.len() {
-            seg.note_failure(
-                &self.source.name,
-                "offline beat network: some frames came without bands".into(),
-            );
-            return None;
-        }
-        let t = std::time::Instant::now();
-        let result = chunked_activations(model.as_ref(), seg.frames.len(), &mut |from, to| {
-            bands[from * width..to * width]
-                .iter()
-                .map(|&b| f32::from(b))
-                .collect()
-        });
-        times.network += t.elapsed();
+        let mut run = seg.offline.take()?;
+        let mut out = std::mem::take(&mut seg.offline_out);
+        let t = Instant::now();
+        let result = run.finish(&mut out).map(|()| out);
+        times.network += seg.offline_time + t.elapsed();
         match result {
-            Ok(a) => Some(a),
+            Ok(a) if a.len() == seg.frames.len() => Some(a),
+            Ok(a) => {
+                let what = format!(
+                    "offline beat network: {} frames for {}",
+                    a.len(),
+                    seg.frames.len()
+                );
+                seg.note_failure(&self.source.name, what);
+                None
+            }
             Err(e) => {
                 seg.note_failure(&self.source.name, format!("offline beat network: {e}"));
                 None

@@ -105,13 +105,25 @@ impl BeatNet {
     /// (tract's per-call overhead dominates at this model size) but hold frames back up to
     /// `pulse − 1` frames.
     pub fn stream(&self, pulse: usize) -> Result<BeatNetStream, ModelError> {
+        self.pulsed(&self.typed, pulse)
+    }
+
+    /// The offline network run frame by frame, when the file has one: its output comes as
+    /// far behind the input as the network looks ahead (5.1 s for beat-tcn-v3), and a
+    /// piece's last frames hear silence after it rather than the whole-piece run's edge.
+    /// Memory is the network's look-back and look-ahead, whatever the piece's length.
+    pub fn stream_offline(&self, pulse: usize) -> Option<Result<BeatNetStream, ModelError>> {
+        self.offline.as_ref().map(|g| self.pulsed(g, pulse))
+    }
+
+    fn pulsed(&self, graph: &TypedModel, pulse: usize) -> Result<BeatNetStream, ModelError> {
         let pulse = pulse.max(1);
         let invalid = |e: TractError| ModelError::Invalid {
             path: self.path.clone(),
             problem: format!("streaming: {e:#}"),
         };
-        let frames = self.typed.symbols.sym("frames");
-        let pulsed = PulsedModel::new(&self.typed, frames, &pulse.to_dim()).map_err(invalid)?;
+        let frames = graph.symbols.sym("frames");
+        let pulsed = PulsedModel::new(graph, frames, &pulse.to_dim()).map_err(invalid)?;
         let delay = pulsed
             .output_fact(0)
             .map_err(invalid)?
@@ -192,7 +204,7 @@ pub struct BeatNetStream {
     input: Vec<f32>,
     pulse: usize,
     bands: usize,
-    /// Outputs still to drop: the pulsed graph's delay (0 for this causal network).
+    /// Outputs still to drop: the pulsed graph's delay (0 for a causal network).
     skip: usize,
     taken: u64,
     given: u64,
@@ -242,9 +254,9 @@ impl BeatNetStream {
         (self.taken - self.given) as usize
     }
 
-    /// The source ended: completes the last pulse with silent frames (the network is causal,
-    /// so they cannot change the earlier frames' output), appends the probabilities of every
-    /// frame taken and drops those of the padding.
+    /// The source ended: completes the last pulse (and an offline network's look-ahead) with
+    /// silent frames (a causal network's earlier output cannot change), appends the
+    /// probabilities of every frame taken and drops those of the padding.
     pub fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), ModelError> {
         let (target, before, first) = (self.taken, self.given, out.len());
         let silent = vec![0f32; self.bands];
@@ -272,6 +284,16 @@ impl BeatActivationModel for BeatNet {
 
     fn looks_ahead(&self) -> bool {
         BeatNet::looks_ahead(self)
+    }
+
+    fn stream_offline(
+        &self,
+        pulse: usize,
+    ) -> Option<Result<Box<dyn StreamingBeatActivation>, String>> {
+        BeatNet::stream_offline(self, pulse).map(|r| {
+            r.map(|s| Box::new(s) as Box<dyn StreamingBeatActivation>)
+                .map_err(|e| e.to_string())
+        })
     }
 
     fn stream(&self, pulse: usize) -> Result<Box<dyn StreamingBeatActivation>, String> {

@@ -28,42 +28,14 @@ pub trait BeatActivationModel: Send + Sync {
     fn looks_ahead(&self) -> bool {
         false
     }
-}
-
-/// Frames per run of [`chunked_activations`] (40 s): a network's intermediate tensors stay
-/// near a megabyte whatever the piece's length.
-pub const CHUNK_FRAMES: usize = 4000;
-/// Frames of context on each side of a chunk: more than the bundled networks' reach (the
-/// causal ones see 1 022 frames back, the offline one 511 each way), so the chunks' output is
-/// the whole-piece run's.
-pub const CHUNK_CONTEXT: usize = 1024;
-
-/// A whole piece's activations in overlapping chunks of [`CHUNK_FRAMES`] with
-/// [`CHUNK_CONTEXT`] frames of context on each side; `bands(from, to)` gives frames
-/// `from..to`'s bands (frame-major), so the caller may keep them in any form.
-pub fn chunked_activations(
-    model: &dyn BeatActivationModel,
-    frames: usize,
-    bands: &mut dyn FnMut(usize, usize) -> Vec<f32>,
-) -> Result<Vec<[f32; 2]>, String> {
-    let mut out = Vec::with_capacity(frames);
-    let mut start = 0;
-    while start < frames {
-        let end = (start + CHUNK_FRAMES).min(frames);
-        let from = start.saturating_sub(CHUNK_CONTEXT);
-        let to = (end + CHUNK_CONTEXT).min(frames);
-        let part = model.activations(&bands(from, to))?;
-        if part.len() != to - from {
-            return Err(format!(
-                "the network gave {} frames for {}",
-                part.len(),
-                to - from
-            ));
-        }
-        out.extend_from_slice(&part[start - from..end - from]);
-        start = end;
+    /// The offline network run frame by frame (its output that far behind its input), when
+    /// the model has one.
+    fn stream_offline(
+        &self,
+        _pulse: usize,
+    ) -> Option<Result<Box<dyn StreamingBeatActivation>, String>> {
+        None
     }
-    Ok(out)
 }
 
 /// The network run frame by frame. Frames go in one at a time; the probabilities come out
