@@ -279,5 +279,9 @@ fn the_offline_network_streamed_equals_the_whole_piece_run_before_the_end() {
     // The end differs only as much as silence differs from the run's edge.
     let a: Vec<f32> = streamed[body..].iter().map(|v| v[0]).collect();
     let b: Vec<f32> = whole[body..].iter().map(|v| v[0]).collect();
-    assert!(cosine(&a, &b) > 0.9, "the last 5 s: cosine {}", cosine(&a, &b));
+    assert!(
+        cosine(&a, &b) > 0.9,
+        "the last 5 s: cosine {}",
+        cosine(&a, &b)
+    );
 }
