@@ -14,22 +14,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 work=${1:-/tmp/necken-train}
-tools="$here/../shared/corpus/tools"
 py=${PYTHON:-python3}
-gen=${GEN_PYTHON:-python3}
-mkdir -p "$work"
-[ -d "$work/train1" ] || "$gen" "$tools/make_train.py" --out "$work/train1" --per-style 40 --seed 1 --jobs 2
-[ -d "$work/train2" ] || "$gen" "$tools/make_train.py" --out "$work/train2" --per-style 50 --seed 2 --jobs 2
-[ -d "$work/train1-aug" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/train1" "$work/train1-aug" --seed 21
-[ -d "$work/train2-aug" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/train2" "$work/train2-aug" --seed 23
-[ -d "$work/train2-hall" ] || "$gen" "$tools/make_hall.py" "$work/train2" "$work/train2-hall" --seed 13
-cargo build --release -q -p necken-analysis --example dump_bands --manifest-path "$here/Cargo.toml"
-dump="$here/target/release/examples/dump_bands"
-for set in train1 train1-aug train2 train2-aug train2-hall; do
-    [ -d "$work/bands/$set" ] || "$dump" "$work/$set" "$work/bands/$set"
-done
-mkdir -p "$work/demo" && cp "$here/tests/fixtures/demo/demo_polska.ogg" "$work/demo/"
-"$dump" "$work/demo" "$work/bands/demo"
+"$here/scripts/models/beat_net_data.sh" "$work"
 b="$work/bands"
 "$py" "$here/scripts/models/train_beat_net.py" \
     --train "$b/train2:$work/train2" "$b/train2-aug:$work/train2-aug" "$b/train2-hall:$work/train2-hall" \

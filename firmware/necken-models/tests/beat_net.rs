@@ -36,6 +36,14 @@ fn demo_bands() -> (Vec<necken_rhythm::frontend::FrameFeatures>, Vec<f32>) {
     (frames, bands)
 }
 
+/// The largest difference between two runs' beat and downbeat probabilities.
+fn max_difference(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| [(x[0] - y[0]).abs(), (x[1] - y[1]).abs()])
+        .fold(0f32, f32::max)
+}
+
 /// The fixture clips with a PyTorch reference: the demo clip (reference from training) and
 /// the embedding fixtures (reference from `scripts/models/beat_reference.py`, PyTorch with the
 /// committed weights) where one exists for the network (`<stem>.<network>.act`; beat-tcn-v2
@@ -198,11 +206,7 @@ fn the_streamed_network_equals_the_whole_clip_run() {
         stream.finish(&mut streamed).unwrap();
         assert_eq!(streamed.len(), whole.len(), "pulse {pulse} after finish");
         assert_eq!(stream.pending(), 0);
-        let worst = streamed
-            .iter()
-            .zip(&whole)
-            .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
-            .fold(0f32, f32::max);
+        let worst = max_difference(&streamed, &whole);
         assert!(worst < 1e-4, "pulse {pulse}: streamed differs by {worst}");
     }
     let mut stream = net.stream(2).unwrap();
@@ -229,11 +233,7 @@ fn the_paired_model_streams_its_causal_network_and_reads_pieces_with_the_offline
     }
     stream.finish(&mut streamed).unwrap();
     assert_eq!(streamed.len(), causal.len());
-    let worst = streamed
-        .iter()
-        .zip(&causal)
-        .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
-        .fold(0f32, f32::max);
+    let worst = max_difference(&streamed, &causal);
     assert!(worst < 1e-5, "stream vs beat-tcn-v2: {worst}");
     // The whole piece is the offline network's: not the causal output.
     let whole = pair.activations(&bands).unwrap();
@@ -270,11 +270,7 @@ fn the_offline_network_streamed_equals_the_whole_piece_run_before_the_end() {
     stream.finish(&mut streamed).unwrap();
     assert_eq!(streamed.len(), whole.len());
     let body = whole.len() - 512;
-    let worst = streamed[..body]
-        .iter()
-        .zip(&whole[..body])
-        .flat_map(|(a, b)| [(a[0] - b[0]).abs(), (a[1] - b[1]).abs()])
-        .fold(0f32, f32::max);
+    let worst = max_difference(&streamed[..body], &whole[..body]);
     assert!(worst < 1e-5, "streamed vs whole before the end: {worst}");
     // The end differs only as much as silence differs from the run's edge.
     let a: Vec<f32> = streamed[body..].iter().map(|v| v[0]).collect();
