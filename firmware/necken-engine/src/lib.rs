@@ -76,8 +76,6 @@ pub struct Engine {
     change: TuneChangeDetector,
     /// Frame where the current tune began, when a change was heard inside the segment.
     tune_start: Option<u64>,
-    /// Whether segments keep their frames' bands for the beat model's offline network.
-    keep_bands: bool,
 }
 
 impl Engine {
@@ -92,14 +90,14 @@ impl Engine {
         let mut stream = FrameStream::new(sample_rate, channels)?;
         let mut options = AnalysisOptions::new(settings.profile);
         options.net_share = settings.net_share;
-        let keep_bands = models.beat.as_ref().is_some_and(|m| m.looks_ahead());
+        let offline = models.beat.as_ref().is_some_and(|m| m.looks_ahead());
         let net = match &models.beat {
             Some(model) => {
                 stream = stream.with_bands();
                 options.beat_model = Some(model.clone());
                 // A recording with an offline network needs no stream: the segment's analysis
                 // reads the offline network alone.
-                if settings.live || !keep_bands {
+                if settings.live || !offline {
                     Some(model.stream(settings.beat_pulse)?)
                 } else {
                     None
@@ -130,7 +128,6 @@ impl Engine {
             ),
             change: TuneChangeDetector::new(),
             tune_start: None,
-            keep_bands,
             scratch: Vec::with_capacity(64),
             settings,
             source,

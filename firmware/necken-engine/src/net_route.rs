@@ -10,20 +10,15 @@ use crate::{Engine, EngineEvent};
 impl Engine {
     /// Without a network a frame goes straight on; with one it waits (at most the network's
     /// pulse) for its probabilities.
-    pub(crate) fn route_frame(&mut self, mut f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
+    pub(crate) fn route_frame(&mut self, f: FrameFeatures, emit: &mut dyn FnMut(EngineEvent)) {
         let Some(net) = &mut self.net else {
             return self.process_frame(f, None, emit);
         };
-        // The bands only feed the networks: segments keep frames without them (71 floats
-        // each), and a segment's bands separately when an offline network will read them.
-        let bands = if self.keep_bands {
-            f.bands.clone()
-        } else {
-            f.bands.take()
-        };
+        // The frame keeps its bands until it is recorded: the segment's offline network reads
+        // them there, and the segment keeps the frame without them (71 floats each).
         let mut out = std::mem::take(&mut self.net_out);
         let t = Instant::now();
-        let pushed = bands.as_deref().map(|b| net.push(b, &mut out));
+        let pushed = f.bands.as_deref().map(|b| net.push(b, &mut out));
         self.net_time += t.elapsed();
         let failed = match pushed {
             Some(Ok(())) => None,

@@ -150,27 +150,25 @@ impl BeatNet {
 
     /// Beat and downbeat probabilities for `frames` frames of `bands` (frame-major, 71 log
     /// band magnitudes each, as the front end computes them), from the offline network when
-    /// the file has one. Memory grows with the piece: long ones go through
-    /// [`necken_rhythm::learned::chunked_activations`].
+    /// the file has one. Memory grows with the piece: the daemon streams instead
+    /// ([`BeatNet::stream`], [`BeatNet::stream_offline`]).
     pub fn activations(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, ModelError> {
-        if bands.len() < self.bands {
+        let frames = bands.len() / self.bands;
+        if frames == 0 {
             return Ok(Vec::new());
         }
-        self.run_whole(&bands[..bands.len() / self.bands * self.bands])
-    }
-
-    /// One run of the whole-piece plan over whole frames.
-    fn run_whole(&self, bands: &[f32]) -> Result<Vec<[f32; 2]>, ModelError> {
-        let frames = bands.len() / self.bands;
         let invalid = |e: TractError| ModelError::Invalid {
             path: self.path.clone(),
             problem: format!("{e:#}"),
         };
-        let input = tract_ndarray::Array3::from_shape_vec((1, frames, self.bands), bands.to_vec())
-            .map_err(|e| ModelError::Invalid {
-                path: self.path.clone(),
-                problem: e.to_string(),
-            })?;
+        let input = tract_ndarray::Array3::from_shape_vec(
+            (1, frames, self.bands),
+            bands[..frames * self.bands].to_vec(),
+        )
+        .map_err(|e| ModelError::Invalid {
+            path: self.path.clone(),
+            problem: e.to_string(),
+        })?;
         let plan = match self.plan.get() {
             Some(plan) => plan.clone(),
             None => {

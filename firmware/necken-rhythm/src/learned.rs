@@ -39,8 +39,9 @@ pub trait BeatActivationModel: Send + Sync {
 }
 
 /// The network run frame by frame. Frames go in one at a time; the probabilities come out
-/// in blocks (a "pulse" of frames), in order, each exactly what the causal network's
-/// whole-piece run gives.
+/// in blocks (a "pulse" of frames), in order, each exactly what the same network's
+/// whole-piece run gives (but for an offline network's last look-ahead, which hears silence
+/// after the piece).
 pub trait StreamingBeatActivation: Send {
     /// Takes one frame's bands; appends the probabilities of any frames now complete.
     fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String>;
