@@ -5,7 +5,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use necken_core::artifact::*;
 use necken_core::features::BEAT_WINDOW_S;
+use necken_core::vector::{PATTERN_BANDS, PATTERN_BINS};
 use necken_rhythm::activation::Activations;
+use necken_rhythm::bar_pattern::{band_onsets, mean_bar, BANDS, BINS};
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::mix_activations;
 use necken_rhythm::onsets::pick_onsets;
@@ -15,6 +17,9 @@ use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
 
 use crate::pipeline::{AnalysisOptions, StageTimes};
 use crate::stats::SourceStats;
+
+// The style head's layout takes the mean bar as the analysis makes it.
+const _: () = assert!(BINS == PATTERN_BINS && BANDS == PATTERN_BANDS);
 
 /// Fewest onsets for which beat tracking is attempted; below it the piece has no beats.
 const MIN_ONSETS: usize = 8;
@@ -160,6 +165,20 @@ pub fn analyze_frames(
     } else {
         None
     };
+    let bar_pattern = if standard && has_beats {
+        mean_bar(
+            &band_onsets(frames),
+            &track.beat_frames,
+            &track.beat_numbers,
+        )
+        .map(|m| BarPattern {
+            bars: m.bars,
+            bins: BINS as u8,
+            values: m.values,
+        })
+    } else {
+        None
+    };
     let artifacts = RawArtifacts {
         profile: options.profile,
         rhythm: RhythmSummary {
@@ -201,6 +220,7 @@ pub fn analyze_frames(
             envelope: options.profile.envelope_hop_s().map(envelope),
         }),
         structure: if standard { structure } else { None },
+        bar_pattern,
         provenance: Provenance {
             analyzer: concat!("necken ", env!("CARGO_PKG_VERSION")).into(),
             models: model.into_iter().collect(),

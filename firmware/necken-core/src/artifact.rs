@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The artifact schema version written into every record.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How much of the analysis is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -86,6 +86,9 @@ pub struct RawArtifacts {
     pub dynamics: Option<Dynamics>,
     /// Section starts and labels.
     pub structure: Option<Structure>,
+    /// The mean bar as heard (standard and full; schema 3, absent in older records).
+    #[serde(default)]
+    pub bar_pattern: Option<BarPattern>,
     /// Where the artifacts came from.
     pub provenance: Provenance,
 }
@@ -200,6 +203,31 @@ pub struct Dynamics {
     pub beat_energy: Vec<f32>,
     /// RMS envelope (full scale = 1) sampled at a stated rate.
     pub envelope: Option<Series<f32>>,
+}
+
+/// The mean bar as heard: onset strength in [`BarPattern::bands`] frequency bands (bass, middle,
+/// treble) at [`BarPattern::bins`] equal steps through the bar, from each downbeat to the
+/// next, averaged over the complete bars; each band scaled to mean 1 (0 throughout when the
+/// band had no onsets).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BarPattern {
+    /// Complete bars averaged.
+    pub bars: u32,
+    /// Steps per bar.
+    pub bins: u8,
+    /// Band-major values: band `b`'s step `k` at `b * bins + k`.
+    pub values: Vec<f32>,
+}
+
+impl BarPattern {
+    /// Number of bands.
+    pub fn bands(&self) -> usize {
+        if self.bins == 0 {
+            0
+        } else {
+            self.values.len() / self.bins as usize
+        }
+    }
 }
 
 /// Structural sections.

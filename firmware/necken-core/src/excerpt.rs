@@ -123,6 +123,8 @@ pub fn excerpt(a: &RawArtifacts, from_s: f64, to_s: f64) -> RawArtifacts {
         onsets,
         dynamics,
         structure: None,
+        // A mean bar cannot be cut to a span: it is an average over the whole piece.
+        bar_pattern: None,
         provenance: a.provenance.clone(),
     }
 }

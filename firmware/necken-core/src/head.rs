@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::style::Style;
-use crate::vector::{FEATURE_DIM, FEATURE_VERSION};
+use crate::vector::{dim_of_version, FEATURE_VERSION};
 
 const MAGIC: &[u8; 8] = b"NKHEAD02";
 const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
@@ -31,7 +31,9 @@ pub enum HeadError {
     #[error("style-head payload does not decode: {0}")]
     Decode(String),
     /// Trained for another feature layout.
-    #[error("style head expects feature version {found}, this necken computes version {expected}")]
+    #[error(
+        "style head expects feature version {found}, this necken computes versions 1 to {expected}"
+    )]
     FeatureVersion {
         /// In the file.
         found: u32,
@@ -175,17 +177,18 @@ impl StyleHead {
     }
 
     fn validate(&self) -> Result<(), HeadError> {
-        if self.feature_version != FEATURE_VERSION {
+        let Some(dim) = dim_of_version(self.feature_version) else {
             return Err(HeadError::FeatureVersion {
                 found: self.feature_version,
                 expected: FEATURE_VERSION,
             });
-        }
-        if self.feature_mean.len() != FEATURE_DIM || self.feature_scale.len() != FEATURE_DIM {
+        };
+        if self.feature_mean.len() != dim || self.feature_scale.len() != dim {
             return Err(HeadError::Shape(format!(
-                "normalization has {} means and {} scales, expected {FEATURE_DIM}",
+                "normalization has {} means and {} scales, expected {dim} (feature version {})",
                 self.feature_mean.len(),
-                self.feature_scale.len()
+                self.feature_scale.len(),
+                self.feature_version
             )));
         }
         if self
@@ -197,7 +200,7 @@ impl StyleHead {
                 "a feature scale is zero or not finite".into(),
             ));
         }
-        let mut width = FEATURE_DIM as u32;
+        let mut width = dim as u32;
         for (i, l) in self.layers.iter().enumerate() {
             if l.inputs != width
                 || l.weights.len() as u64 != l.inputs as u64 * l.outputs as u64
@@ -218,7 +221,8 @@ impl StyleHead {
         Ok(())
     }
 
-    /// Class probabilities (softmax) for a feature vector of [`FEATURE_DIM`] values.
+    /// Class probabilities (softmax) for a feature vector of [`crate::vector::FEATURE_DIM`] values (a head of
+    /// an older feature version reads the start of it, its own layout).
     pub fn predict(&self, features: &[f32]) -> Vec<(Style, f32)> {
         let mut x: Vec<f32> = features
             .iter()
@@ -252,6 +256,7 @@ impl StyleHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vector::FEATURE_DIM;
 
     pub(crate) fn tiny_head() -> StyleHead {
         let classes = vec![Style::Polska, Style::Polka];

@@ -11,7 +11,7 @@
 //!     rhythm: RhythmSummary { tempo_bpm: Some(120.0), beats_per_bar: Some(3),
 //!                             ternary_confidence: Some(0.97), beat_count: 300 },
 //!     beats: None, activation: None, embedding: None, vocal: None, audio_stats: None,
-//!     onsets: None, dynamics: None, structure: None,
+//!     onsets: None, dynamics: None, structure: None, bar_pattern: None,
 //!     provenance: Provenance { analyzer: "doc".into(), models: vec![],
 //!         source_sample_rate_hz: 44100, analysis_sample_rate_hz: 22050, frame_rate_hz: 100.0,
 //!         analyzed_at: 0, audio_fingerprint: [0; 8] },

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[Migration] = &[
                   reading, which schema-1 tracks do not have: their bars stay as analyzed)",
         upgrade: upgrade_v1_to_v2,
     },
+    Migration {
+        from: 2,
+        summary: "schema 2 to schema 3 (room for the mean bar, which older tracks do not have: \
+                  re-analyze their audio to add it)",
+        upgrade: upgrade_v2_to_v3,
+    },
 ];
 
 /// Upgrades a payload of `version` to the current schema version.
@@ -126,6 +132,7 @@ fn upgrade_v0_to_v1(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
         onsets: Some(v0.onsets.iter().map(|&t| t as f64).collect()),
         dynamics: None,
         structure: None,
+        bar_pattern: None,
         provenance: Provenance {
             analyzer: v0.analyzer,
             models: Vec::new(),
@@ -141,6 +148,11 @@ fn upgrade_v0_to_v1(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
 
 fn upgrade_v1_to_v2(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
     let artifacts = codec::decode_v1_payload(payload)?;
+    Ok(codec::encode_v2_payload(&artifacts))
+}
+
+fn upgrade_v2_to_v3(payload: &[u8]) -> Result<Vec<u8>, CodecError> {
+    let artifacts = codec::decode_v2_payload(payload)?;
     Ok(codec::encode_current_payload(&artifacts))
 }
 
@@ -200,8 +212,31 @@ mod tests {
         for (x, y) in e.iter().zip(u) {
             assert!((x - y).abs() <= range / 510.0 + 2e-3 * x.abs(), "{x} {y}");
         }
-        // Written again it is a schema-2 record.
-        assert_eq!(codec::record_version(&codec::encode(&up)).unwrap(), 2);
+        assert_eq!(up.bar_pattern, None);
+        // Written again it is a current record.
+        assert_eq!(
+            codec::record_version(&codec::encode(&up)).unwrap(),
+            SCHEMA_VERSION
+        );
+    }
+
+    #[test]
+    fn a_schema_two_record_is_upgraded_without_a_mean_bar() {
+        let mut a = crate::synth::synthetic_artifacts(
+            crate::style::Style::Polska,
+            60.0,
+            Profile::Standard,
+            5,
+        );
+        let written = codec::decode(&codec::encode(&a)).unwrap();
+        a.bar_pattern = None;
+        let mut rec = postcard::to_stdvec(&2u32).unwrap();
+        rec.extend(codec::encode_v2_payload(&a));
+        let up = codec::decode(&rec).unwrap();
+        assert_eq!(up.bar_pattern, None);
+        assert_eq!(up.beats, written.beats);
+        assert_eq!(up.dynamics, written.dynamics);
+        assert_eq!(up.embedding, written.embedding);
     }
 
     #[test]

@@ -185,6 +185,11 @@ pub fn synthetic_artifacts(
                 .map(|i| ["A", "A", "B", "B"][i % 4].to_string())
                 .collect(),
         }),
+        bar_pattern: standard.then(|| BarPattern {
+            bars: (duration_s * tempo / 180.0) as u32,
+            bins: 24,
+            values: (0..72).map(|_| (2.0 * rng.uniform()) as f32).collect(),
+        }),
         provenance: Provenance {
             analyzer: concat!("necken ", env!("CARGO_PKG_VERSION")).into(),
             models: vec![ModelRef {

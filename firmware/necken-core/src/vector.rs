@@ -1,21 +1,40 @@
 //! The feature vector the style head reads.
 //!
 //! Dimensions 0–216 keep NeckenML's order (embedding, then rhythm, stats, voice, feel) so its
-//! documentation still applies; 217–225 are ours. A missing input is 0 in its dimensions and
-//! its presence flag (221–225) is 0, so a head learns absence instead of reading a fake value.
+//! documentation still applies; 217–225 are ours; version 2 adds the mean bar (226–297) and
+//! its flag (298). A missing input is 0 in its dimensions and its presence flag (221–225,
+//! 298) is 0, so a head learns absence instead of reading a fake value. Each version's layout
+//! is the start of the next one's, so a head of an older version reads the first
+//! [`dim_of_version`] values of today's vector.
 
 use crate::artifact::RawArtifacts;
 use crate::features::DerivedFeatures;
 
-/// Version of the layout below; a head trained on another version is refused.
-pub const FEATURE_VERSION: u32 = 1;
+/// Version of the layout below; heads of this version or an older one are read.
+pub const FEATURE_VERSION: u32 = 2;
 /// Dimensions of the embedding part.
 pub const EMBEDDING_DIM: usize = 200;
-/// Total dimensions.
-pub const FEATURE_DIM: usize = 226;
+/// Dimensions of version 1 (embedding and the named tail).
+pub const V1_DIM: usize = 226;
+/// Steps per bar of the mean bar the vector takes (`necken_rhythm::bar_pattern::BINS`).
+pub const PATTERN_BINS: usize = 24;
+/// Bands of the mean bar the vector takes (`necken_rhythm::bar_pattern::BANDS`).
+pub const PATTERN_BANDS: usize = 3;
+/// Total dimensions: version 1, the mean bar, its presence flag.
+pub const FEATURE_DIM: usize = V1_DIM + PATTERN_BANDS * PATTERN_BINS + 1;
 
-/// Names of dimensions 200.. (the first 200 are `embedding[i]`).
-pub const TAIL_NAMES: [&str; FEATURE_DIM - EMBEDDING_DIM] = [
+/// The dimensions of a layout version (`None` for a version this build does not know).
+pub fn dim_of_version(version: u32) -> Option<usize> {
+    match version {
+        1 => Some(V1_DIM),
+        2 => Some(FEATURE_DIM),
+        _ => None,
+    }
+}
+
+/// Names of dimensions 200..226 (the first 200 are `embedding[i]`, then come
+/// `bar_<band>_<step>` and `has_bar_pattern`).
+pub const TAIL_NAMES: [&str; V1_DIM - EMBEDDING_DIM] = [
     "tempo_bpm",
     "mean_beat_interval_s",
     "punchiness",
@@ -88,8 +107,15 @@ pub fn feature_vector(f: &DerivedFeatures, a: &RawArtifacts) -> Vec<f32> {
         flag(f.punchiness.is_some()),
         flag(f.voice_probability.is_some()),
     ];
-    for (dst, src) in v[EMBEDDING_DIM..].iter_mut().zip(tail) {
+    for (dst, src) in v[EMBEDDING_DIM..V1_DIM].iter_mut().zip(tail) {
         *dst = src as f32;
+    }
+    let pattern = a.bar_pattern.as_ref().filter(|p| {
+        p.bins as usize == PATTERN_BINS && p.values.len() == PATTERN_BANDS * PATTERN_BINS
+    });
+    if let Some(p) = pattern {
+        v[V1_DIM..FEATURE_DIM - 1].copy_from_slice(&p.values);
+        v[FEATURE_DIM - 1] = 1.0;
     }
     v
 }

@@ -9,11 +9,13 @@
 //!    probabilistic bar-pointer model over 2/4, 3/4 and 4/4.
 //! 4. [`learned`] is where a beat network (run by `necken-models`) mixes into the activations.
 //! 5. [`mel`] is the embedding network's log-mel front end.
-//! 6. [`onsets::pick_onsets`] and [`sections::bar_sections`] give onsets and sections.
+//! 6. [`onsets::pick_onsets`] and [`sections::bar_sections`] give onsets and sections,
+//!    [`bar_pattern::mean_bar`] the mean bar as heard (onsets per band through the bar).
 #![warn(missing_docs)]
 
 pub mod activation;
 pub mod alternate;
+pub mod bar_pattern;
 pub mod frontend;
 pub mod learned;
 pub mod mel;

@@ -15,10 +15,11 @@ use crate::migrate;
 use crate::quant::U8Vec;
 
 mod beats;
+mod pattern;
 mod wire;
 
 pub use wire::beat_energy_classes;
-use wire::{WireActivation, WireV1, WireV2};
+use wire::{WireActivation, WireV1, WireV2, WireV3};
 
 /// Errors from decoding a record.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -75,16 +76,33 @@ pub fn decode(bytes: &[u8]) -> Result<RawArtifacts, CodecError> {
 }
 
 pub(crate) fn decode_current_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (wire, rest) = postcard::take_from_bytes::<WireV2>(payload)?;
+    let (wire, rest) = postcard::take_from_bytes::<WireV3>(payload)?;
     if !rest.is_empty() {
         return Err(CodecError::Invalid("trailing bytes after the record"));
     }
     wire.into_artifacts()
 }
 
+/// Decodes a schema-2 payload (for the migration to schema 3).
+pub(crate) fn decode_v2_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
+    let (wire, rest) = postcard::take_from_bytes::<WireV2>(payload)?;
+    if !rest.is_empty() {
+        return Err(CodecError::Invalid(
+            "trailing bytes after a schema-2 record",
+        ));
+    }
+    wire.into_artifacts()
+}
+
+/// Encodes a schema-2 payload (the migration from schema 1 writes one; tests make old records
+/// with it).
+pub fn encode_v2_payload(artifacts: &RawArtifacts) -> Vec<u8> {
+    postcard::to_stdvec(&WireV2::from_artifacts(artifacts)).expect("the wire types always encode")
+}
+
 /// Encodes a current-version payload (without the version prefix).
 pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
-    postcard::to_stdvec(&WireV2::from_artifacts(artifacts)).expect("the wire types always encode")
+    postcard::to_stdvec(&WireV3::from_artifacts(artifacts)).expect("the wire types always encode")
 }
 
 /// Decodes a schema-1 payload (for the migration to schema 2).

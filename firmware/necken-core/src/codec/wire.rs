@@ -1,6 +1,7 @@
-//! The payload layouts of schemas 1 and 2: one generic record whose mean-embedding code and
-//! alternate beat numbering are type parameters, so that schema 1 stays readable (its
-//! alternate is `()`, which postcard writes as nothing) without a second copy of the layout.
+//! The payload layouts of schemas 1 to 3: one generic record whose mean-embedding code,
+//! alternate beat numbering and mean bar are type parameters, so that older schemas stay
+//! readable (a part they lack is `()`, which postcard writes as nothing) without a second
+//! copy of the layout.
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use crate::quant::{AffineU8Vec, HalfVec, I8Vec, PackedUVec, U8Vec};
 use crate::timecode::CodedTimes;
 
 use super::beats::{AlternateCode, WireBeats, WireNumbers};
+use super::pattern::{PatternCode, WirePattern};
 
 /// How a layout stores the mean embedding.
 pub(super) trait MeanCode: Serialize + DeserializeOwned {
@@ -37,9 +39,11 @@ impl MeanCode for AffineU8Vec {
 }
 
 /// Schema 1: f16 mean embedding, no alternate reading.
-pub(super) type WireV1 = Wire<HalfVec, ()>;
+pub(super) type WireV1 = Wire<HalfVec, (), ()>;
 /// Schema 2: 8-bit mean embedding, the other binary reading's numbers.
-pub(super) type WireV2 = Wire<AffineU8Vec, Option<WireNumbers>>;
+pub(super) type WireV2 = Wire<AffineU8Vec, Option<WireNumbers>, ()>;
+/// Schema 3: schema 2 and the mean bar.
+pub(super) type WireV3 = Wire<AffineU8Vec, Option<WireNumbers>, Option<WirePattern>>;
 
 /// Code width of the beat amplitudes (schema 2 records written before 2026-12-02 have 10;
 /// the width is in the record): with the rounding diffused over the beats of each bar
@@ -50,8 +54,8 @@ const BEAT_AMPLITUDE_BITS: u8 = 6;
 const ENVELOPE_BITS: u8 = 6;
 
 #[derive(Serialize, Deserialize)]
-#[serde(bound = "M: MeanCode, A: AlternateCode")]
-pub(super) struct Wire<M, A> {
+#[serde(bound = "M: MeanCode, A: AlternateCode, P: PatternCode")]
+pub(super) struct Wire<M, A, P> {
     profile: u8,
     tempo_bpm: Option<f32>,
     beats_per_bar: Option<u8>,
@@ -66,6 +70,7 @@ pub(super) struct Wire<M, A> {
     dynamics: Option<WireDynamics>,
     structure: Option<WireStructure>,
     provenance: WireProvenance,
+    bar_pattern: P,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -163,7 +168,7 @@ fn profile_from_code(c: u8) -> Result<Profile, CodecError> {
     }
 }
 
-impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
+impl<M: MeanCode, A: AlternateCode, P: PatternCode> Wire<M, A, P> {
     pub(super) fn from_artifacts(a: &RawArtifacts) -> Self {
         Wire {
             profile: profile_code(a.profile),
@@ -237,6 +242,7 @@ impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
                 analyzed_at: a.provenance.analyzed_at,
                 audio_fingerprint: a.provenance.audio_fingerprint,
             },
+            bar_pattern: P::encode(a.bar_pattern.as_ref()),
         }
     }
 
@@ -354,6 +360,7 @@ impl<M: MeanCode, A: AlternateCode> Wire<M, A> {
             onsets: self.onsets.as_ref().map(WireTimes::decode).transpose()?,
             dynamics,
             structure,
+            bar_pattern: self.bar_pattern.decode()?,
             provenance: Provenance {
                 analyzer: self.provenance.analyzer,
                 models: self

@@ -145,6 +145,7 @@ pub fn export_json(a: &RawArtifacts, layout: Layout) -> Value {
             "embedding_segment_hop_s": a.embedding.as_ref().and_then(|e| e.segments.as_ref()).map(|s| s.hop_s),
             "vocal_segment_hop_s": a.vocal.as_ref().and_then(|v| v.segments.as_ref()).map(|s| s.hop_s),
             "envelope_hop_s": a.dynamics.as_ref().and_then(|d| d.envelope.as_ref()).map(|e| e.hop_s),
+            "bar_pattern": a.bar_pattern.as_ref().map(|b| json!({"bars": b.bars, "bins": b.bins, "values": b.values})),
             "provenance": {
                 "analyzer": p.analyzer,
                 "models": p.models.iter().map(|m| json!({"id": m.id, "sha256_prefix": hex(&m.sha256_prefix)})).collect::<Vec<_>>(),

@@ -56,6 +56,8 @@ pub fn import_json(text: &str) -> Result<RawArtifacts, ImportError> {
 
     let structure = read_structure(&root)?;
 
+    let bar_pattern = read_bar_pattern(ext)?;
+
     let beats_per_bar = match ext.and_then(|e| e.get("beats_per_bar")) {
         Some(v) if ext.is_some() => v.as_u64().map(|n| n as u8),
         _ => match rhythm.and_then(|r| get(r, "beats_per_bar")) {
@@ -132,6 +134,7 @@ pub fn import_json(text: &str) -> Result<RawArtifacts, ImportError> {
         onsets,
         dynamics,
         structure,
+        bar_pattern,
         provenance,
     })
 }
@@ -206,6 +209,38 @@ fn with_alternate(mut beats: BeatTrack, ext: Option<&Value>) -> Result<BeatTrack
     }
     beats.alternate_numbers = Some(numbers.iter().map(|&n| n as u8).collect());
     Ok(beats)
+}
+
+/// The mean bar kept by necken's own export (`necken.bar_pattern`).
+fn read_bar_pattern(ext: Option<&Value>) -> Result<Option<BarPattern>, ImportError> {
+    let key = "necken.bar_pattern";
+    let Some(v) = ext.and_then(|e| get(e, "bar_pattern")) else {
+        return Ok(None);
+    };
+    let whole = |name: &str, max: u64| {
+        v.get(name)
+            .and_then(Value::as_u64)
+            .filter(|&n| n <= max)
+            .ok_or_else(|| field(key, &format!("`{name}` must be a whole number up to {max}")))
+    };
+    let bars = whole("bars", u32::MAX as u64)? as u32;
+    let bins = whole("bins", u8::MAX as u64)? as u8;
+    let values = num_array(
+        v.get("values")
+            .ok_or_else(|| field(key, "`values` missing"))?,
+        key,
+    )?;
+    if bins == 0 || values.len() % bins as usize != 0 {
+        return Err(field(key, "values must be whole bands of `bins` steps"));
+    }
+    if values.iter().any(|x| !x.is_finite() || *x < 0.0) {
+        return Err(field(key, "values must be finite and not negative"));
+    }
+    Ok(Some(BarPattern {
+        bars,
+        bins,
+        values: values.iter().map(|&x| x as f32).collect(),
+    }))
 }
 
 fn read_provenance(p: &Value) -> Result<Provenance, ImportError> {
