@@ -11,8 +11,10 @@
 # The same recipe trains a head for another embedding network: EMBED_MODEL (default
 # models/embed-cnn-v1.onnx), OUT (default models/style-head-v3.nkhead) and HEAD_ID (default
 # necken-style-head-v3) and BEAT_MODEL (default models/beat-tcn-v2.onnx; style-head-v8 is
-# this recipe with beat-tcn-v3 and embed-cnn-v2); a head written outside models/ is not added
-# to the manifest.
+# this recipe with beat-tcn-v3 and embed-cnn-v2), and L2 (default 0.01; style-head-v9 is
+# BEAT_MODEL=models/beat-tcn-v3.onnx EMBED_MODEL=models/embed-cnn-v2.onnx L2=0.1 on feature
+# version 2, whose mean bar the store's tracks carry when analyzed by this build); a head
+# written outside models/ is not added to the manifest.
 # usage: scripts/train_style_head_v3.sh [WORK_DIR]
 #   GEN_PYTHON must have ../shared/corpus/tools/requirements.txt (sox and espeak-ng on PATH).
 set -euo pipefail
@@ -24,6 +26,7 @@ embed=${EMBED_MODEL:-$here/models/embed-cnn-v1.onnx}
 beat=${BEAT_MODEL:-$here/models/beat-tcn-v2.onnx}
 out=${OUT:-$here/models/style-head-v3.nkhead}
 head_id=${HEAD_ID:-necken-style-head-v3}
+l2=${L2:-0.01}
 mkdir -p "$work"
 [ -d "$work/train1" ] || "$gen" "$tools/make_train.py" --out "$work/train1" --per-style 40 --seed 1 --jobs 2
 [ -d "$work/valid4v" ] || "$gen" "$tools/make_train.py" --out "$work/valid4v" --per-style 12 --seed 4 --jobs 2 --vocal-fraction 0.5
@@ -47,11 +50,11 @@ for name, part in (("valid4v-a.csv", rows[0::2]), ("valid4v-b.csv", rows[1::2]))
         w.writeheader()
         w.writerows(part)
 PY
-"$bin" --store "$store" train-head --l2 0.01 \
+"$bin" --store "$store" train-head --l2 "$l2" \
     --labels "$work/train1/labels.csv" --labels "$work/valid4v-a.csv" \
     --calibrate "$work/valid4v-b.csv" \
     --out "$out" --id "$head_id" \
-    --trained-on "1056 clips: 320 rendered by make_train.py (seed 1), each also through augment_hall.py (seed 21) and make_hall.py (seed 11), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips; $(basename "$beat" .onnx), $(basename "$embed" .onnx)"
+    --trained-on "1056 clips: 320 rendered by make_train.py (seed 1), each also through augment_hall.py (seed 21) and make_hall.py (seed 11), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips; $(basename "$beat" .onnx), $(basename "$embed" .onnx); L2 $l2"
 if [ "$(dirname "$(realpath "$out")")" = "$here/models" ]; then
     "$here/scripts/models/update_manifest.sh" "$(basename "$out")"
 fi

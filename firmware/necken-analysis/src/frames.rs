@@ -7,7 +7,7 @@ use necken_core::artifact::*;
 use necken_core::features::BEAT_WINDOW_S;
 use necken_core::vector::{PATTERN_BANDS, PATTERN_BINS};
 use necken_rhythm::activation::Activations;
-use necken_rhythm::bar_pattern::{band_onsets, mean_bar, BANDS, BINS};
+use necken_rhythm::bar_pattern::{mean_bar, BANDS, BINS};
 use necken_rhythm::frontend::{FrameFeatures, SpectralFrontEnd, COARSE_BANDS};
 use necken_rhythm::learned::mix_activations;
 use necken_rhythm::onsets::pick_onsets;
@@ -166,12 +166,7 @@ pub fn analyze_frames(
         None
     };
     let bar_pattern = if standard && has_beats {
-        mean_bar(
-            &band_onsets(frames),
-            &track.beat_frames,
-            &track.beat_numbers,
-        )
-        .map(|m| BarPattern {
+        mean_bar(frames, &track.beat_frames, &track.beat_numbers).map(|m| BarPattern {
             bars: m.bars,
             bins: BINS as u8,
             values: m.values,

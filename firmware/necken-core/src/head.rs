@@ -321,6 +321,35 @@ mod tests {
         assert_eq!(StyleHead::from_bytes(&v3.to_bytes()).unwrap(), v3);
     }
 
+    /// A version-1 head (226 dimensions) reads the start of today's vector, which is its own
+    /// layout: the mean bar after it changes nothing for it.
+    #[test]
+    fn a_version_one_head_reads_its_prefix_of_the_version_two_vector() {
+        let v4 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v4.nkhead"));
+        let v4 = v4.unwrap();
+        assert_eq!(v4.feature_version, 1);
+        let a = crate::synth::synthetic_artifacts(
+            Style::Mazurka,
+            90.0,
+            crate::artifact::Profile::Standard,
+            11,
+        );
+        let mut f = crate::features::derive(&a);
+        assert_eq!(f.feature_vector.len(), FEATURE_DIM);
+        assert_eq!(
+            f.feature_vector[FEATURE_DIM - 1],
+            1.0,
+            "the mean bar is flagged"
+        );
+        let with_bar = v4.predict(&f.feature_vector);
+        let prefix = v4.predict(&f.feature_vector[..crate::vector::V1_DIM]);
+        f.feature_vector[crate::vector::V1_DIM..]
+            .iter_mut()
+            .for_each(|v| *v = 7.0);
+        assert_eq!(with_bar, prefix);
+        assert_eq!(v4.predict(&f.feature_vector), prefix);
+    }
+
     #[test]
     fn corrupt_or_mismatched_heads_are_refused() {
         let bytes = tiny_head().to_bytes();

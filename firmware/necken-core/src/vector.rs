@@ -127,3 +127,37 @@ fn flag(b: bool) -> f64 {
         0.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifact::Profile;
+    use crate::features::derive;
+    use crate::style::Style;
+    use crate::synth::synthetic_artifacts;
+
+    #[test]
+    fn the_mean_bar_follows_version_one_with_its_flag() {
+        let mut a = synthetic_artifacts(Style::Polska, 60.0, Profile::Standard, 2);
+        let bar = a
+            .bar_pattern
+            .clone()
+            .expect("standard synthetic tracks have a mean bar");
+        let v = derive(&a).feature_vector;
+        assert_eq!(v.len(), FEATURE_DIM);
+        assert_eq!(&v[V1_DIM..FEATURE_DIM - 1], &bar.values[..]);
+        assert_eq!(v[FEATURE_DIM - 1], 1.0);
+        // A record without one (older schemas, imports) reads 0 with the flag 0; so does a
+        // mean bar of another shape than the layout's.
+        let first = v[..V1_DIM].to_vec();
+        a.bar_pattern = None;
+        let without = derive(&a).feature_vector;
+        assert!(without[V1_DIM..].iter().all(|&x| x == 0.0));
+        assert_eq!(&without[..V1_DIM], &first[..]);
+        a.bar_pattern = Some(crate::artifact::BarPattern { bins: 12, ..bar });
+        assert_eq!(derive(&a).feature_vector[FEATURE_DIM - 1], 0.0);
+        assert_eq!(dim_of_version(1), Some(V1_DIM));
+        assert_eq!(dim_of_version(FEATURE_VERSION), Some(FEATURE_DIM));
+        assert_eq!(dim_of_version(FEATURE_VERSION + 1), None);
+    }
+}

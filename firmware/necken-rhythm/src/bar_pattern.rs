@@ -29,32 +29,28 @@ pub struct MeanBar {
     pub values: Vec<f32>,
 }
 
-/// Onset strength per band and frame: the positive change of each band's mean log magnitude
-/// from the frame before (the first frame has none).
-pub fn band_onsets(frames: &[FrameFeatures]) -> Vec<[f32; BANDS]> {
-    let level = |f: &FrameFeatures, b: usize| {
+/// Onset strength of band `b` at frame `i`: the positive change of the band's mean log
+/// magnitude from the frame before (the first frame has none). Computed where read, so that a
+/// long live segment needs no second per-frame buffer at its close.
+fn onset(frames: &[FrameFeatures], i: usize, b: usize) -> f32 {
+    let level = |f: &FrameFeatures| {
         let g = &GROUPS[b];
         f.coarse[g.clone()].iter().sum::<f32>() / g.len() as f32
     };
-    let mut out = Vec::with_capacity(frames.len());
-    let mut previous: Option<&FrameFeatures> = None;
-    for f in frames {
-        let mut o = [0f32; BANDS];
-        if let Some(p) = previous {
-            for (b, v) in o.iter_mut().enumerate() {
-                *v = (level(f, b) - level(p, b)).max(0.0);
-            }
-        }
-        out.push(o);
-        previous = Some(f);
+    if i == 0 {
+        return 0.0;
     }
-    out
+    (level(&frames[i]) - level(&frames[i - 1])).max(0.0)
 }
 
 /// The mean bar over the bars the beats mark (frames of the beats, their numbers; 1 = a
 /// downbeat): each step takes the strongest onset within half a step of its place in the bar.
 /// `None` with fewer than two complete bars.
-pub fn mean_bar(onsets: &[[f32; BANDS]], beat_frames: &[usize], numbers: &[u8]) -> Option<MeanBar> {
+pub fn mean_bar(
+    frames: &[FrameFeatures],
+    beat_frames: &[usize],
+    numbers: &[u8],
+) -> Option<MeanBar> {
     let downbeats: Vec<usize> = beat_frames
         .iter()
         .zip(numbers)
@@ -65,20 +61,20 @@ pub fn mean_bar(onsets: &[[f32; BANDS]], beat_frames: &[usize], numbers: &[u8]) 
     let mut bars = 0u32;
     for pair in downbeats.windows(2) {
         let (start, end) = (pair[0], pair[1]);
-        if end <= start || end - start > MAX_BAR_FRAMES || end >= onsets.len() {
+        if end <= start || end - start > MAX_BAR_FRAMES || end >= frames.len() {
             continue;
         }
         let length = (end - start) as f64;
         let edge = |k: usize| {
             let t = start as f64 + length * (k as f64 - 0.5) / BINS as f64;
-            (t.round().max(0.0) as usize).min(onsets.len() - 1)
+            (t.round().max(0.0) as usize).min(frames.len() - 1)
         };
         for k in 0..BINS {
             let (lo, hi) = (edge(k), edge(k + 1).max(edge(k) + 1));
             for b in 0..BANDS {
-                let strongest = onsets[lo..hi.min(onsets.len())]
-                    .iter()
-                    .fold(0f32, |m, o| m.max(o[b]));
+                let strongest = (lo..hi.min(frames.len()))
+                    .map(|i| onset(frames, i, b))
+                    .fold(0f32, f32::max);
                 sum[b * BINS + k] += strongest as f64;
             }
         }
@@ -133,7 +129,7 @@ mod tests {
             .map(|(_, &f)| f)
             .collect();
         let f = frames(1300, &bass, &treble);
-        let bar = mean_bar(&band_onsets(&f), &beats, &numbers).unwrap();
+        let bar = mean_bar(&f, &beats, &numbers).unwrap();
         assert_eq!(bar.bars, 10);
         let (low, mid, high) = (
             &bar.values[..BINS],
@@ -163,7 +159,7 @@ mod tests {
             }
         }
         let f = frames(1000, &[], &beats);
-        let bar = mean_bar(&band_onsets(&f), &beats, &numbers).unwrap();
+        let bar = mean_bar(&f, &beats, &numbers).unwrap();
         let high = &bar.values[2 * BINS..];
         let peak_after_one = (1..BINS)
             .max_by(|&a, &b| high[a].total_cmp(&high[b]))
@@ -178,9 +174,8 @@ mod tests {
     #[test]
     fn too_few_bars_or_too_long_ones_give_none() {
         let f = frames(600, &[10], &[]);
-        let onsets = band_onsets(&f);
-        assert_eq!(mean_bar(&onsets, &[10, 130], &[1, 1]), None);
-        assert_eq!(mean_bar(&onsets, &[10, 550, 590], &[1, 1, 1]), None);
-        assert!(mean_bar(&onsets, &[10, 130, 250], &[1, 1, 1]).is_some());
+        assert_eq!(mean_bar(&f, &[10, 130], &[1, 1]), None);
+        assert_eq!(mean_bar(&f, &[10, 550, 590], &[1, 1, 1]), None);
+        assert!(mean_bar(&f, &[10, 130, 250], &[1, 1, 1]).is_some());
     }
 }
