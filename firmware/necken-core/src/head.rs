@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::style::Style;
-use crate::vector::{dim_of_version, FEATURE_VERSION};
+use crate::vector::{dim_of_version, FEATURE_DIM, FEATURE_VERSION, V1_DIM};
+
+/// Index of the `has_bar_pattern` flag (feature version 2).
+const BAR_FLAG: usize = FEATURE_DIM - 1;
 
 const MAGIC: &[u8; 8] = b"NKHEAD02";
 const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
@@ -124,6 +127,12 @@ impl StyleHead {
         self.feature_mean.get(flag).is_some_and(|m| *m > 0.5)
     }
 
+    /// True when the head was trained on vectors with a mean bar (the training mean of the
+    /// `has_bar_pattern` flag is above one half).
+    pub fn expects_bar_pattern(&self) -> bool {
+        self.feature_mean.get(BAR_FLAG).is_some_and(|m| *m > 0.5)
+    }
+
     /// Serializes with magic and checksum.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
@@ -221,13 +230,26 @@ impl StyleHead {
         Ok(())
     }
 
-    /// Class probabilities (softmax) for a feature vector of [`crate::vector::FEATURE_DIM`] values (a head of
-    /// an older feature version reads the start of it, its own layout).
+    /// Class probabilities (softmax) for a feature vector of [`crate::vector::FEATURE_DIM`]
+    /// values (a head of an older feature version reads the start of it, its own layout).
+    ///
+    /// A track without a mean bar (stored before schema 3, or imported) read by a head trained
+    /// on tracks with one has its mean-bar dimensions read as the head's training means: they
+    /// then move no class, and the head decides on the rest of the vector. Read as stored
+    /// (zeros, far from every training track) they would move it to confident nonsense.
     pub fn predict(&self, features: &[f32]) -> Vec<(Style, f32)> {
+        let neutral = self.expects_bar_pattern() && features.get(BAR_FLAG) == Some(&0.0);
         let mut x: Vec<f32> = features
             .iter()
             .zip(self.feature_mean.iter().zip(&self.feature_scale))
-            .map(|(v, (m, s))| (v - m) / s)
+            .enumerate()
+            .map(|(i, (v, (m, s)))| {
+                if neutral && i >= V1_DIM {
+                    0.0
+                } else {
+                    (v - m) / s
+                }
+            })
             .collect();
         let mut y = Vec::new();
         for l in &self.layers {
@@ -256,7 +278,6 @@ impl StyleHead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vector::FEATURE_DIM;
 
     pub(crate) fn tiny_head() -> StyleHead {
         let classes = vec![Style::Polska, Style::Polka];
@@ -348,6 +369,32 @@ mod tests {
             .for_each(|v| *v = 7.0);
         assert_eq!(with_bar, prefix);
         assert_eq!(v4.predict(&f.feature_vector), prefix);
+    }
+
+    /// v9 learned from tracks with a mean bar; a track stored without one is read with the
+    /// head's training means there, not with zeros.
+    #[test]
+    fn a_track_without_a_mean_bar_is_read_with_the_heads_means_there() {
+        let v9 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v9.nkhead"));
+        let v9 = v9.unwrap();
+        assert_eq!(v9.feature_version, 2);
+        assert!(v9.expects_bar_pattern());
+        let mut a = crate::synth::synthetic_artifacts(
+            Style::Hambo,
+            90.0,
+            crate::artifact::Profile::Standard,
+            4,
+        );
+        a.bar_pattern = None;
+        let x = crate::features::derive(&a).feature_vector;
+        assert_eq!(x[BAR_FLAG], 0.0);
+        let mut at_means = x.clone();
+        at_means[V1_DIM..].copy_from_slice(&v9.feature_mean[V1_DIM..]);
+        let (absent, means) = (v9.predict(&x), v9.predict(&at_means));
+        for ((s1, p1), (s2, p2)) in absent.iter().zip(&means) {
+            assert_eq!(s1, s2);
+            assert!((p1 - p2).abs() < 1e-5, "{absent:?} {means:?}");
+        }
     }
 
     #[test]

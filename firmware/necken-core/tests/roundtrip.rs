@@ -109,6 +109,15 @@ proptest! {
             }
         }
         prop_assert_eq!(q.onsets.as_ref().map(Vec::len), a.onsets.as_ref().map(Vec::len));
+        // The mean bar: 12 bits under its peak, within half a step.
+        prop_assert_eq!(q.bar_pattern.is_some(), a.bar_pattern.is_some());
+        if let (Some(qp), Some(ap)) = (&q.bar_pattern, &a.bar_pattern) {
+            prop_assert_eq!((qp.bars, qp.bins, qp.values.len()), (ap.bars, ap.bins, ap.values.len()));
+            let peak = ap.values.iter().fold(0f32, |m, &v| m.max(v)) as f64;
+            for (x, y) in qp.values.iter().zip(&ap.values) {
+                prop_assert!(close(*x as f64, *y as f64, 0.0, peak / 8190.0 * 1.0001 + 1e-7));
+            }
+        }
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         return neckenml_features(&store, args.json, &mut out);
     }
     let start = Instant::now();
-    let mut unread = 0usize;
+    let (mut unread, mut without_bar) = (0usize, 0usize);
     let (done, failed) = each_track_line(&store, &mut out, &mut |rec| {
         let (f, c) = necken_core::reanalyze(&rec.artifacts, &rec.meta.tags, head.as_ref())
             .map_err(|e| e.to_string())?;
@@ -76,6 +76,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             .is_some_and(|h| !h.reads(f.embedding_model.as_deref()))
         {
             unread += 1;
+        }
+        let has_bar = f.feature_vector.last() == Some(&1.0);
+        if head.as_ref().is_some_and(|h| h.expects_bar_pattern()) && !has_bar {
+            without_bar += 1;
         }
         Ok(if args.json {
             track_json(&rec.meta, &f, &c).to_string()
@@ -118,6 +122,15 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
              their network",
             h.id,
             h.embedding_model.as_deref().unwrap_or("none")
+        );
+    }
+    if let (Some(h), true) = (&head, without_bar > 0) {
+        eprintln!(
+            "necken: {without_bar} track(s) have no mean bar (stored before schema 3, or \
+             imported): {} reads them without it, less surely; `necken analyze --force` on \
+             their audio adds it (or a head of feature version 1, e.g. style-head-v4, reads \
+             them as before)",
+            h.id
         );
     }
     Ok(exit_status(failed))

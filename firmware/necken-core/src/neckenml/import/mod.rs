@@ -221,7 +221,7 @@ fn read_bar_pattern(ext: Option<&Value>) -> Result<Option<BarPattern>, ImportErr
         v.get(name)
             .and_then(Value::as_u64)
             .filter(|&n| n <= max)
-            .ok_or_else(|| field(key, &format!("`{name}` must be a whole number up to {max}")))
+            .ok_or_else(|| field(key, format!("`{name}` must be a whole number up to {max}")))
     };
     let bars = whole("bars", u32::MAX as u64)? as u32;
     let bins = whole("bins", u8::MAX as u64)? as u8;
