@@ -405,3 +405,50 @@ fn read_only_commands_never_create_a_store() {
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
 }
+
+/// A track stored before schema 3 has no mean bar: the default head (trained with one) still
+/// classifies it, and `reanalyze` says how many such tracks it met and what to do; a
+/// version-1 head reads it as before and says nothing.
+#[test]
+fn reanalyze_counts_tracks_without_a_mean_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("s.sled");
+    let mut a = synth::synthetic_artifacts(
+        necken_core::style::Style::Polska,
+        90.0,
+        necken_core::artifact::Profile::Standard,
+        8,
+    );
+    {
+        let store = SledStore::open(&store_path, &StoreConfig::default()).unwrap();
+        let meta = |id: u8| TrackMeta {
+            id: TrackId([id; 16]),
+            source_path: format!("t{id}.wav"),
+            tags: Default::default(),
+            duration_s: 90.0,
+            analyzed_at: 0,
+            audio_fingerprint: [0; 8],
+            profile: necken_core::artifact::Profile::Standard,
+            seq: 0,
+        };
+        assert!(a.bar_pattern.is_some());
+        store.put(&meta(1), &codec::encode(&a)).unwrap();
+        a.bar_pattern = None;
+        let mut old = postcard::to_stdvec(&2u32).unwrap();
+        old.extend(codec::encode_v2_payload(&a));
+        store.put(&meta(2), &old).unwrap();
+    }
+    let o = necken(&store_path, &["reanalyze", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("head: necken-style-head-v9"), "{err}");
+    assert!(
+        err.contains("1 track(s) have no mean bar") && err.contains("analyze --force"),
+        "{err}"
+    );
+    assert_eq!(stdout(&o).lines().count(), 2, "both tracks are classified");
+    let v4 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/style-head-v4.nkhead");
+    let o = necken(&store_path, &["reanalyze", "--model", v4.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("mean bar"), "{}", stderr(&o));
+}
