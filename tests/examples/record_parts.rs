@@ -15,7 +15,7 @@ fn main() {
     options.beat_model = set.beat.clone().map(|m| m as _);
     options.embedding_model = set.embed.clone().map(|m| m as _);
     type Strip = fn(&mut RawArtifacts);
-    let parts: [(&str, Strip); 8] = [
+    let parts: [(&str, Strip); 9] = [
         ("beats", |a| a.beats = None),
         ("onsets", |a| a.onsets = None),
         ("beat energies", |a| {
@@ -29,6 +29,7 @@ fn main() {
             }
         }),
         ("structure", |a| a.structure = None),
+        ("mean bar", |a| a.bar_pattern = None),
         ("embedding", |a| a.embedding = None),
         ("vocal", |a| a.vocal = None),
         ("audio stats", |a| a.audio_stats = None),
