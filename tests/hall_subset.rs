@@ -76,7 +76,9 @@ fn the_default_models_hold_up_in_the_hall_subset() {
 // style-head-v2) measured F 0.759, 7/8, 3/8 and two confident wrong styles: they fail here.
 // With embed-cnn-v2 and style-head-v4, and the tracker's hall constants of 2026-12-06
 // (placement reach 0.05, tempo prior strength 4): F 0.904, 8/8, 6/8, none confident and wrong;
-// the constants before them measured F 0.867 and fail the beat floor.
+// the constants before them measured F 0.867 and fail the beat floor. With beat-tcn-v3 and
+// style-head-v9 (the mean bar; 2026-12-06): F 0.905, 8/8, 6/8 (vals and mazurka "unknown"),
+// none confident and wrong.
 const FLOOR_F: f64 = 0.88;
 const FLOOR_FAMILY: usize = 7;
 const FLOOR_STYLE: usize = 5;
