@@ -99,6 +99,20 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         )
         .into());
     }
+    // Tracks stored before schema 3 have no mean bar: a head trained on a mixture learns the
+    // absence itself as a cue, which says nothing about the dance.
+    let without_bar = examples
+        .iter()
+        .filter(|(x, _)| x.last() != Some(&1.0))
+        .count();
+    if without_bar > 0 && without_bar < examples.len() {
+        eprintln!(
+            "necken: {without_bar} of {} labelled track(s) have no mean bar (stored before \
+             schema 3): analyze their audio again (`necken analyze --force`) so that every \
+             track has one",
+            examples.len()
+        );
+    }
     let mut head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
     head.embedding_model = networks.into_iter().next().flatten();
     if !args.calibrate.is_empty() {
