@@ -11,9 +11,10 @@
 # The same recipe trains a head for another embedding network: EMBED_MODEL (default
 # models/embed-cnn-v1.onnx), OUT (default models/style-head-v3.nkhead) and HEAD_ID (default
 # necken-style-head-v3) and BEAT_MODEL (default models/beat-tcn-v2.onnx; style-head-v8 is
-# this recipe with beat-tcn-v3 and embed-cnn-v2), and L2 (default 0.01; style-head-v9 is
+# this recipe with beat-tcn-v3 and embed-cnn-v2), and L2 (default 0.01; style-head-v9 and v10 are
 # BEAT_MODEL=models/beat-tcn-v3.onnx EMBED_MODEL=models/embed-cnn-v2.onnx L2=0.1 on feature
-# version 2, whose mean bar the store's tracks carry when analyzed by this build); a head
+# version 2, whose mean bar the store's tracks carry when analyzed by this build; v10 with the
+# tracker's leaning mazurka bars, 2026-12-06); a head
 # written outside models/ is not added to the manifest.
 # usage: scripts/train_style_head_v3.sh [WORK_DIR]
 #   GEN_PYTHON must have ../shared/corpus/tools/requirements.txt (sox and espeak-ng on PATH).

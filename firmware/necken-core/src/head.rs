@@ -371,14 +371,14 @@ mod tests {
         assert_eq!(v4.predict(&f.feature_vector), prefix);
     }
 
-    /// v9 learned from tracks with a mean bar; a track stored without one is read with the
-    /// head's training means there, not with zeros.
+    /// The default head learned from tracks with a mean bar; a track stored without one is read
+    /// with the head's training means there, not with zeros.
     #[test]
     fn a_track_without_a_mean_bar_is_read_with_the_heads_means_there() {
-        let v9 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v9.nkhead"));
-        let v9 = v9.unwrap();
-        assert_eq!(v9.feature_version, 2);
-        assert!(v9.expects_bar_pattern());
+        let head = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v10.nkhead"));
+        let head = head.unwrap();
+        assert_eq!(head.feature_version, 2);
+        assert!(head.expects_bar_pattern());
         let mut a = crate::synth::synthetic_artifacts(
             Style::Hambo,
             90.0,
@@ -389,8 +389,8 @@ mod tests {
         let x = crate::features::derive(&a).feature_vector;
         assert_eq!(x[BAR_FLAG], 0.0);
         let mut at_means = x.clone();
-        at_means[V1_DIM..].copy_from_slice(&v9.feature_mean[V1_DIM..]);
-        let (absent, means) = (v9.predict(&x), v9.predict(&at_means));
+        at_means[V1_DIM..].copy_from_slice(&head.feature_mean[V1_DIM..]);
+        let (absent, means) = (head.predict(&x), head.predict(&at_means));
         for ((s1, p1), (s2, p2)) in absent.iter().zip(&means) {
             assert_eq!(s1, s2);
             assert!((p1 - p2).abs() < 1e-5, "{absent:?} {means:?}");

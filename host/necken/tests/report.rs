@@ -64,7 +64,7 @@ fn report_draws_the_store_and_the_chosen_tracks() {
         assert!(svg.starts_with("<svg") && svg.contains("<text"), "{want}");
     }
     let styles_svg = std::fs::read_to_string(out.join("styles.svg")).unwrap();
-    assert!(styles_svg.contains("styles of 22 track(s) by necken-style-head-v9"));
+    assert!(styles_svg.contains("styles of 22 track(s) by necken-style-head-v10"));
     let rhythm = std::fs::read_to_string(out.join(format!("{short}-rhythm.svg"))).unwrap();
     assert!(rhythm.contains("bar lines (downbeats)"));
     let confusion = std::fs::read_to_string(out.join("confusion-b.svg")).unwrap();
