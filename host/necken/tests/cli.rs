@@ -185,20 +185,25 @@ fn import_reanalyze_export_stats() {
     assert_eq!(s["by_profile"]["standard"]["tracks"], 2);
 }
 
-#[test]
-fn migrate_upgrades_old_records_and_refuses_newer_ones() {
-    let dir = tempfile::tempdir().unwrap();
-    let store_path = dir.path().join("s.sled");
-    let meta = |id: u8| TrackMeta {
+/// The metadata of a standard-profile track put into a store by hand.
+fn stored_meta(id: u8, source_path: &str, duration_s: f32) -> TrackMeta {
+    TrackMeta {
         id: TrackId([id; 16]),
-        source_path: format!("old{id}.wav"),
+        source_path: source_path.into(),
         tags: Default::default(),
-        duration_s: 3.0,
+        duration_s,
         analyzed_at: 0,
         audio_fingerprint: [0; 8],
         profile: necken_core::artifact::Profile::Standard,
         seq: 0,
-    };
+    }
+}
+
+#[test]
+fn migrate_upgrades_old_records_and_refuses_newer_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("s.sled");
+    let meta = |id: u8| stored_meta(id, &format!("old{id}.wav"), 3.0);
     {
         let store = SledStore::open(&store_path, &StoreConfig::default()).unwrap();
         let v0 = PayloadV0 {
@@ -421,16 +426,7 @@ fn reanalyze_counts_tracks_without_a_mean_bar() {
     );
     {
         let store = SledStore::open(&store_path, &StoreConfig::default()).unwrap();
-        let meta = |id: u8| TrackMeta {
-            id: TrackId([id; 16]),
-            source_path: format!("t{id}.wav"),
-            tags: Default::default(),
-            duration_s: 90.0,
-            analyzed_at: 0,
-            audio_fingerprint: [0; 8],
-            profile: necken_core::artifact::Profile::Standard,
-            seq: 0,
-        };
+        let meta = |id: u8| stored_meta(id, &format!("t{id}.wav"), 90.0);
         assert!(a.bar_pattern.is_some());
         store.put(&meta(1), &codec::encode(&a)).unwrap();
         a.bar_pattern = None;

@@ -76,50 +76,34 @@ pub fn decode(bytes: &[u8]) -> Result<RawArtifacts, CodecError> {
 }
 
 pub(crate) fn decode_current_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (wire, rest) = postcard::take_from_bytes::<WireV3>(payload)?;
-    if !rest.is_empty() {
-        return Err(CodecError::Invalid("trailing bytes after the record"));
-    }
-    wire.into_artifacts()
+    WireV3::decode_payload(payload, "trailing bytes after the record")
+}
+
+/// Encodes a current-version payload (without the version prefix).
+pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
+    WireV3::encode_payload(artifacts)
 }
 
 /// Decodes a schema-2 payload (for the migration to schema 3).
 pub(crate) fn decode_v2_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (wire, rest) = postcard::take_from_bytes::<WireV2>(payload)?;
-    if !rest.is_empty() {
-        return Err(CodecError::Invalid(
-            "trailing bytes after a schema-2 record",
-        ));
-    }
-    wire.into_artifacts()
+    WireV2::decode_payload(payload, "trailing bytes after a schema-2 record")
 }
 
 /// Encodes a schema-2 payload (the migration from schema 1 writes one; tests make old records
 /// with it).
 pub fn encode_v2_payload(artifacts: &RawArtifacts) -> Vec<u8> {
-    postcard::to_stdvec(&WireV2::from_artifacts(artifacts)).expect("the wire types always encode")
-}
-
-/// Encodes a current-version payload (without the version prefix).
-pub(crate) fn encode_current_payload(artifacts: &RawArtifacts) -> Vec<u8> {
-    postcard::to_stdvec(&WireV3::from_artifacts(artifacts)).expect("the wire types always encode")
+    WireV2::encode_payload(artifacts)
 }
 
 /// Decodes a schema-1 payload (for the migration to schema 2).
 pub(crate) fn decode_v1_payload(payload: &[u8]) -> Result<RawArtifacts, CodecError> {
-    let (wire, rest) = postcard::take_from_bytes::<WireV1>(payload)?;
-    if !rest.is_empty() {
-        return Err(CodecError::Invalid(
-            "trailing bytes after a schema-1 record",
-        ));
-    }
-    wire.into_artifacts()
+    WireV1::decode_payload(payload, "trailing bytes after a schema-1 record")
 }
 
 /// Encodes a schema-1 payload (the migration from schema 0 writes one; tests make old
 /// records with it).
 pub fn encode_v1_payload(artifacts: &RawArtifacts) -> Vec<u8> {
-    postcard::to_stdvec(&WireV1::from_artifacts(artifacts)).expect("the wire types always encode")
+    WireV1::encode_payload(artifacts)
 }
 
 /// Sizes in bytes of the parts of an encoded record, for reports.

@@ -169,6 +169,23 @@ fn profile_from_code(c: u8) -> Result<Profile, CodecError> {
 }
 
 impl<M: MeanCode, A: AlternateCode, P: PatternCode> Wire<M, A, P> {
+    /// Decodes a whole payload of this layout; `trailing` is the error when bytes are left.
+    pub(super) fn decode_payload(
+        payload: &[u8],
+        trailing: &'static str,
+    ) -> Result<RawArtifacts, CodecError> {
+        let (wire, rest) = postcard::take_from_bytes::<Self>(payload)?;
+        if !rest.is_empty() {
+            return Err(CodecError::Invalid(trailing));
+        }
+        wire.into_artifacts()
+    }
+
+    /// Encodes a payload of this layout.
+    pub(super) fn encode_payload(artifacts: &RawArtifacts) -> Vec<u8> {
+        postcard::to_stdvec(&Self::from_artifacts(artifacts)).expect("the wire types always encode")
+    }
+
     pub(super) fn from_artifacts(a: &RawArtifacts) -> Self {
         Wire {
             profile: profile_code(a.profile),
