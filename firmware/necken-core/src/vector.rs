@@ -32,8 +32,8 @@ pub fn dim_of_version(version: u32) -> Option<usize> {
     }
 }
 
-/// Names of dimensions 200..226 (the first 200 are `embedding[i]`, then come
-/// `bar_<band>_<step>` and `has_bar_pattern`).
+/// Names of dimensions 200..226 (the first 200 are `embedding[i]`; from version 2 the mean
+/// bar's 72 values and its flag follow, as `docs/features.md` lists them).
 pub const TAIL_NAMES: [&str; V1_DIM - EMBEDDING_DIM] = [
     "tempo_bpm",
     "mean_beat_interval_s",

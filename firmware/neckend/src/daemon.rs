@@ -75,6 +75,19 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     );
     log::info!("store {}", store_path.display());
     apply_pushed_head(store.as_ref(), &mut models);
+    let minimal = necken_core::artifact::Profile::from_name(&config.store.profile)
+        == Some(necken_core::artifact::Profile::Minimal);
+    if let Some(h) = models
+        .style
+        .as_ref()
+        .filter(|h| minimal && h.expects_bar_pattern())
+    {
+        log::warn!(
+            "style head {} reads the mean bar, which the minimal profile does not keep: it \
+             decides without it, less surely (use the standard profile)",
+            h.id
+        );
+    }
     let publisher = if config.mqtt.enabled {
         let outbox = store
             .message_queue(config.mqtt.max_queued)
