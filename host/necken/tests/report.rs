@@ -57,6 +57,7 @@ fn report_draws_the_store_and_the_chosen_tracks() {
         format!("{short}-rhythm.png"),
         format!("{short}-tempo.png"),
         format!("{short}-styles.png"),
+        format!("{short}-bar.png"),
     ] {
         assert!(linked.contains(&want.as_str()), "{want} not in {linked:?}");
         check_png(&out.join(&want));
@@ -65,6 +66,8 @@ fn report_draws_the_store_and_the_chosen_tracks() {
     }
     let styles_svg = std::fs::read_to_string(out.join("styles.svg")).unwrap();
     assert!(styles_svg.contains("styles of 22 track(s) by necken-style-head-v10"));
+    let bar = std::fs::read_to_string(out.join(format!("{short}-bar.svg"))).unwrap();
+    assert!(bar.contains("the mean bar") && bar.contains("treble"));
     let rhythm = std::fs::read_to_string(out.join(format!("{short}-rhythm.svg"))).unwrap();
     assert!(rhythm.contains("bar lines (downbeats)"));
     let confusion = std::fs::read_to_string(out.join("confusion-b.svg")).unwrap();

@@ -192,6 +192,58 @@ pub fn styles_over_time<DB: DrawingBackend>(
     root.present().map_err(err)
 }
 
+/// The mean bar: onset strength per band through the bar (downbeat to downbeat), with the
+/// track's beats where its beat shares put them.
+pub fn mean_bar<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    bands: &[(&str, Vec<(f64, f64)>)],
+    beats: &[f64],
+) -> Drawn {
+    root.fill(&WHITE).map_err(err)?;
+    let top = bands
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.1))
+        .fold(1.0f64, f64::max)
+        * 1.1;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, (FONT, 20))
+        .margin(10)
+        .x_label_area_size(35)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.0, 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("share of the bar (downbeat to downbeat)")
+        .y_desc("onset strength (mean 1 per band)")
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(err)?;
+    for (k, (name, points)) in bands.iter().enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(3),
+            ))
+            .map_err(err)?
+            .label(name.to_string())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+    }
+    chart
+        .draw_series(
+            beats
+                .iter()
+                .map(|&b| PathElement::new(vec![(b, 0.0), (b, top)], BLACK.stroke_width(1))),
+        )
+        .map_err(err)?
+        .label("beats (the track's beat shares)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+    root.present().map_err(err)
+}
+
 /// Vertical bars with a name under each.
 pub fn bars<DB: DrawingBackend>(
     root: &Area<DB>,

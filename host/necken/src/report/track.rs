@@ -1,5 +1,5 @@
-//! The pictures of one track: envelope with beat and bar grid, tempo over time, and style
-//! probabilities over time (the head on 20-second excerpts of the artifacts).
+//! The pictures of one track: envelope with beat and bar grid, tempo over time, the mean bar,
+//! and style probabilities over time (the head on 20-second excerpts of the artifacts).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,7 +17,7 @@ use super::charts;
 const WINDOW_S: f64 = 20.0;
 const HOP_S: f64 = 5.0;
 
-/// The three pictures of one track; returns their names.
+/// The pictures of one track (the mean bar's when the track has one); returns their names.
 pub(super) fn pictures(
     dir: &Path,
     rec: &TrackRecord,
@@ -76,8 +76,46 @@ pub(super) fn pictures(
     names.push(picture!(dir, format!("{short}-tempo"), |root| {
         charts::tempo(&root, &title, duration, &tempo_points, bpm)
     }));
+    if let Some(bar) = a.bar_pattern.as_ref().filter(|b| b.bins > 0) {
+        let bins = bar.bins as usize;
+        let bands: Vec<(&str, Vec<(f64, f64)>)> = ["bass", "middle", "treble"]
+            .into_iter()
+            .zip(bar.values.chunks(bins))
+            .map(|(name, values)| {
+                let points = values
+                    .iter()
+                    .enumerate()
+                    .map(|(k, v)| (k as f64 / bins as f64, *v as f64))
+                    .collect();
+                (name, points)
+            })
+            .collect();
+        let starts: Vec<f64> = reading
+            .features
+            .beat_shares
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .scan(0.0, |at, share| {
+                let start = *at;
+                *at += share;
+                Some(start)
+            })
+            .collect();
+        let title = format!("{short}: the mean bar ({} bars)", bar.bars);
+        names.push(picture!(dir, format!("{short}-bar"), |root| {
+            charts::mean_bar(&root, &title, &bands, &starts)
+        }));
+    }
     let lines = style_lines(&a, &rec.meta.tags, head, duration);
-    let title = format!("{short}: style probabilities by {}", head.id);
+    // Excerpts keep no mean bar (it is an average over the whole piece): a head that reads one
+    // decides these windows without it.
+    let without = if head.expects_bar_pattern() {
+        ", excerpts without the mean bar"
+    } else {
+        ""
+    };
+    let title = format!("{short}: style probabilities by {}{without}", head.id);
     names.push(picture!(dir, format!("{short}-styles"), |root| {
         charts::styles_over_time(&root, &title, duration, &lines)
     }));
