@@ -43,6 +43,25 @@ fn legend<'a, DB: DrawingBackend + 'a>(
         .map_err(err)
 }
 
+/// One line per named series, each in its own colour and in the legend.
+fn named_lines<'a, 'p, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    lines: impl Iterator<Item = (&'p str, &'p Vec<(f64, f64)>)>,
+) -> Drawn {
+    for (k, (name, points)) in lines.enumerate() {
+        let color = Palette99::pick(k).to_rgba();
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(3),
+            ))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+    }
+    Ok(())
+}
+
 /// Envelope with the beat grid (light) and bar lines (dark).
 pub fn rhythm<DB: DrawingBackend>(
     root: &Area<DB>,
@@ -177,17 +196,10 @@ pub fn styles_over_time<DB: DrawingBackend>(
         .label_style((FONT, 13))
         .draw()
         .map_err(err)?;
-    for (k, (name, points)) in lines.iter().enumerate() {
-        let color = Palette99::pick(k).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(3),
-            ))
-            .map_err(err)?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-    }
+    named_lines(
+        &mut chart,
+        lines.iter().map(|(name, points)| (name.as_str(), points)),
+    )?;
     legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)
 }
@@ -220,17 +232,10 @@ pub fn mean_bar<DB: DrawingBackend>(
         .label_style((FONT, 13))
         .draw()
         .map_err(err)?;
-    for (k, (name, points)) in bands.iter().enumerate() {
-        let color = Palette99::pick(k).to_rgba();
-        chart
-            .draw_series(LineSeries::new(
-                points.iter().copied(),
-                color.stroke_width(3),
-            ))
-            .map_err(err)?
-            .label(name.to_string())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-    }
+    named_lines(
+        &mut chart,
+        bands.iter().map(|(name, points)| (*name, points)),
+    )?;
     chart
         .draw_series(
             beats
