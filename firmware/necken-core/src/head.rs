@@ -11,10 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::style::Style;
-use crate::vector::{dim_of_version, FEATURE_DIM, FEATURE_VERSION, V1_DIM};
-
-/// Index of the `has_bar_pattern` flag (feature version 2).
-const BAR_FLAG: usize = FEATURE_DIM - 1;
+use crate::vector::{dim_of_version, has_bar_pattern, BAR_FLAG, FEATURE_VERSION, V1_DIM};
 
 const MAGIC: &[u8; 8] = b"NKHEAD02";
 const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
@@ -124,13 +121,18 @@ impl StyleHead {
                 .iter()
                 .position(|n| *n == "has_embedding")
                 .expect("the layout names has_embedding");
-        self.feature_mean.get(flag).is_some_and(|m| *m > 0.5)
+        self.trained_with(flag)
     }
 
     /// True when the head was trained on vectors with a mean bar (the training mean of the
     /// `has_bar_pattern` flag is above one half).
     pub fn expects_bar_pattern(&self) -> bool {
-        self.feature_mean.get(BAR_FLAG).is_some_and(|m| *m > 0.5)
+        self.trained_with(BAR_FLAG)
+    }
+
+    /// Whether most of the training vectors had presence flag `flag` set.
+    fn trained_with(&self, flag: usize) -> bool {
+        self.feature_mean.get(flag).is_some_and(|m| *m > 0.5)
     }
 
     /// Serializes with magic and checksum.
@@ -238,7 +240,7 @@ impl StyleHead {
     /// then move no class, and the head decides on the rest of the vector. Read as stored
     /// (zeros, far from every training track) they would move it to confident nonsense.
     pub fn predict(&self, features: &[f32]) -> Vec<(Style, f32)> {
-        let neutral = self.expects_bar_pattern() && features.get(BAR_FLAG) == Some(&0.0);
+        let neutral = self.expects_bar_pattern() && !has_bar_pattern(features);
         let mut x: Vec<f32> = features
             .iter()
             .zip(self.feature_mean.iter().zip(&self.feature_scale))
@@ -278,6 +280,7 @@ impl StyleHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vector::FEATURE_DIM;
 
     pub(crate) fn tiny_head() -> StyleHead {
         let classes = vec![Style::Polska, Style::Polka];

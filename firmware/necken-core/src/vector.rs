@@ -22,6 +22,13 @@ pub const PATTERN_BINS: usize = 24;
 pub const PATTERN_BANDS: usize = 3;
 /// Total dimensions: version 1, the mean bar, its presence flag.
 pub const FEATURE_DIM: usize = V1_DIM + PATTERN_BANDS * PATTERN_BINS + 1;
+/// Index of the `has_bar_pattern` flag, the last dimension (version 2).
+pub const BAR_FLAG: usize = FEATURE_DIM - 1;
+
+/// Whether a vector of today's layout carries a mean bar.
+pub fn has_bar_pattern(v: &[f32]) -> bool {
+    v.get(BAR_FLAG) == Some(&1.0)
+}
 
 /// The dimensions of a layout version (`None` for a version this build does not know).
 pub fn dim_of_version(version: u32) -> Option<usize> {
@@ -114,8 +121,8 @@ pub fn feature_vector(f: &DerivedFeatures, a: &RawArtifacts) -> Vec<f32> {
         p.bins as usize == PATTERN_BINS && p.values.len() == PATTERN_BANDS * PATTERN_BINS
     });
     if let Some(p) = pattern {
-        v[V1_DIM..FEATURE_DIM - 1].copy_from_slice(&p.values);
-        v[FEATURE_DIM - 1] = 1.0;
+        v[V1_DIM..BAR_FLAG].copy_from_slice(&p.values);
+        v[BAR_FLAG] = 1.0;
     }
     v
 }

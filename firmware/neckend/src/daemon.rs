@@ -75,8 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     );
     log::info!("store {}", store_path.display());
     apply_pushed_head(store.as_ref(), &mut models);
-    let minimal = necken_core::artifact::Profile::from_name(&config.store.profile)
-        == Some(necken_core::artifact::Profile::Minimal);
+    let minimal = config.engine_settings().profile == necken_core::artifact::Profile::Minimal;
     if let Some(h) = models
         .style
         .as_ref()

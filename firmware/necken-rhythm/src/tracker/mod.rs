@@ -59,20 +59,22 @@ impl BarPattern {
         // way, so it changes no beat score, but without these bars a mazurka's beats were
         // placed evenly and its beat shares read as a waltz's (generated clips: mazurka shares
         // within 0.015 of the bar 1/10 → 8–9/10; all ternary bars 71/120 → 89/120).
-        patterns.insert(
-            6,
+        let leaning = [
             BarPattern {
                 name: "3/4 lean 2",
                 shares: vec![0.32, 0.355, 0.325],
             },
-        );
-        patterns.insert(
-            7,
             BarPattern {
                 name: "3/4 lean 3",
                 shares: vec![0.325, 0.32, 0.355],
             },
-        );
+        ];
+        // After the other three-beat bars, so the patterns stay in meter order.
+        let after_ternary = patterns
+            .iter()
+            .rposition(|p| p.meter() == 3)
+            .map_or(patterns.len(), |i| i + 1);
+        patterns.splice(after_ternary..after_ternary, leaning);
         patterns
     }
 

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use necken_core::vector::has_bar_pattern;
 use necken_store::{ArtifactStore, StoreError, TrackRecord};
 
 use super::{exit_status, report_track_error, CliResult, Context};
@@ -77,8 +78,9 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         {
             unread += 1;
         }
-        let has_bar = f.feature_vector.last() == Some(&1.0);
-        if head.as_ref().is_some_and(|h| h.expects_bar_pattern()) && !has_bar {
+        if head.as_ref().is_some_and(|h| h.expects_bar_pattern())
+            && !has_bar_pattern(&f.feature_vector)
+        {
             without_bar += 1;
         }
         Ok(if args.json {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use necken_core::head::embedding_network;
+use necken_core::vector::has_bar_pattern;
 use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 
@@ -101,10 +102,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     }
     // Tracks stored before schema 3 have no mean bar: a head trained on a mixture learns the
     // absence itself as a cue, which says nothing about the dance.
-    let without_bar = examples
-        .iter()
-        .filter(|(x, _)| x.last() != Some(&1.0))
-        .count();
+    let without_bar = examples.iter().filter(|(x, _)| !has_bar_pattern(x)).count();
     if without_bar > 0 && without_bar < examples.len() {
         eprintln!(
             "necken: {without_bar} of {} labelled track(s) have no mean bar (stored before \
