@@ -1,6 +1,7 @@
 //! Dance sets: a polska and then a schottis in one stream with no gap, as tunes follow each
 //! other in a hall. The daemon must re-lock on the schottis (tempo, bar family, beats on the
-//! schottis's beats), hold the polska back when it hears the change, and end on the schottis.
+//! schottis's beats), hold the polska back when it hears the change, date the change where the
+//! schottis began, and end on the schottis.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -126,9 +127,22 @@ fn a_schottis_straight_after_a_polska_is_re_locked_and_the_polska_held_back() {
     );
 
     // Styles: the change is heard and the polska held back, and the set ends on the schottis.
+    // Dated where the schottis began (its key and sound), not seconds later where the
+    // tracker's beats settled on it.
+    let heard: Vec<(f64, f64)> = log
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("a new tune at ").nth(1)?;
+            let (at, rest) = rest.split_once(" s (")?;
+            let settled = rest.split("settled at ").nth(1)?.split_once(" s)")?.0;
+            Some((at.parse().ok()?, settled.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(heard.len(), 1, "one tune change\n{log}");
+    let (dated, settled) = heard[0];
     assert!(
-        log.lines().any(|l| l.contains("a new tune at")),
-        "no tune change heard\n{log}"
+        (dated - change_s).abs() <= 1.0 && settled > dated,
+        "change at {change_s:.1} s dated at {dated:.1} s (settled at {settled:.1} s)"
     );
     let styles = of("style");
     let after: Vec<&str> = styles

@@ -17,6 +17,7 @@ pub mod music;
 mod net_route;
 mod segment;
 pub mod smoother;
+pub mod tune_boundary;
 pub mod tune_change;
 mod types;
 mod window;
@@ -362,8 +363,8 @@ impl Engine {
                 bar: self.bar.max(1),
                 tempo_bpm: b.tempo_bpm,
             }));
-            if let Some(first) = self.change.push(b.frame, b.beats_per_bar, b.tempo_bpm) {
-                self.next_tune(first, emit);
+            if let Some(heard) = self.change.push(b.frame, b.beats_per_bar, b.tempo_bpm) {
+                self.next_tune(heard, emit);
             }
         }
     }

@@ -33,12 +33,24 @@ impl Rhythm {
     }
 }
 
+/// A new tune, as the beats tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewTune {
+    /// Frame of the first beat of the new rhythm's settled run.
+    pub settled: u64,
+    /// Frame of the last beat that agreed with the previous tune's rhythm: the tracker keeps
+    /// its rhythm for a while into the next tune, so the change came a little before it.
+    pub previous_last: u64,
+}
+
 /// The detector's state.
 #[derive(Debug, Default)]
 pub struct TuneChangeDetector {
     settled: Option<Rhythm>,
     /// Frame of the first beat of the settled rhythm's run.
     settled_since: u64,
+    /// Frame of the last beat that agreed with the settled rhythm.
+    last_agreeing: u64,
     /// The run of agreeing beats being watched: its first beat's frame, its rhythm, its length.
     run: Option<(u64, Rhythm, usize)>,
 }
@@ -54,9 +66,19 @@ impl TuneChangeDetector {
         *self = TuneChangeDetector::default();
     }
 
-    /// Takes one beat (its frame, bar length and tempo); returns the frame where a new tune
-    /// began when this beat settles a rhythm unlike the previous settled one.
-    pub fn push(&mut self, frame: u64, beats_per_bar: u8, tempo_bpm: f32) -> Option<u64> {
+    /// False while the latest beats disagree with the settled rhythm: the tracker is
+    /// re-locking, most likely on the next tune, before it has settled enough to say so. A
+    /// style window then straddles two tunes.
+    pub fn steady(&self) -> bool {
+        match (self.settled, self.run) {
+            (Some(settled), Some((_, run, _))) => settled.agrees(&run),
+            _ => true,
+        }
+    }
+
+    /// Takes one beat (its frame, bar length and tempo); returns the new tune when this beat
+    /// settles a rhythm unlike the previous settled one.
+    pub fn push(&mut self, frame: u64, beats_per_bar: u8, tempo_bpm: f32) -> Option<NewTune> {
         if !tempo_bpm.is_finite() || tempo_bpm <= 0.0 {
             return None;
         }
@@ -64,6 +86,10 @@ impl TuneChangeDetector {
             ternary: beats_per_bar == 3,
             tempo_bpm,
         };
+        let previous_last = self.last_agreeing;
+        if self.settled.is_some_and(|s| s.agrees(&beat)) {
+            self.last_agreeing = frame;
+        }
         let (first, rhythm, len) = match self.run {
             // The run's tempo follows its latest beats, so a slow drift stays one run.
             Some((first, r, len)) if r.agrees(&beat) => (first, beat, len + 1),
@@ -82,12 +108,17 @@ impl TuneChangeDetector {
                 let lasted = first.saturating_sub(self.settled_since);
                 self.settled = Some(rhythm);
                 self.settled_since = first;
-                (lasted >= MIN_TUNE_FRAMES).then_some(first)
+                self.last_agreeing = frame;
+                (lasted >= MIN_TUNE_FRAMES).then_some(NewTune {
+                    settled: first,
+                    previous_last,
+                })
             }
             Some(_) => None,
             None => {
                 self.settled = Some(rhythm);
                 self.settled_since = first;
+                self.last_agreeing = frame;
                 None
             }
         }
@@ -113,6 +144,7 @@ mod tests {
         beats
             .iter()
             .filter_map(|&(f, b, t)| d.push(f, b, t))
+            .map(|n| n.settled)
             .collect()
     }
 
@@ -138,6 +170,28 @@ mod tests {
         // The next tune, 40 s into the corrected rhythm.
         all.extend(beats(45.0, 30.0, 100.0, 3));
         assert_eq!(changes(&all), vec![4500]);
+    }
+
+    #[test]
+    fn the_rhythm_is_unsteady_from_the_first_disagreeing_beat_until_it_agrees_again() {
+        let mut d = TuneChangeDetector::new();
+        assert!(d.steady(), "nothing settled: nothing to disagree with");
+        for (f, b, t) in beats(0.0, 30.0, 120.0, 3) {
+            d.push(f, b, t);
+        }
+        assert!(d.steady());
+        // One stray beat, then the tune goes on.
+        d.push(3000, 3, 80.0);
+        assert!(!d.steady());
+        d.push(3050, 3, 120.0);
+        assert!(d.steady());
+        // The next tune: unsteady until its rhythm settles and is announced.
+        let next = beats(30.5, 10.0, 160.0, 4);
+        for (i, &(f, b, t)) in next.iter().enumerate() {
+            let change = d.push(f, b, t);
+            assert_eq!(d.steady(), i + 1 >= SETTLE_BEATS, "beat {i}");
+            assert_eq!(change.is_some(), i + 1 == SETTLE_BEATS, "beat {i}");
+        }
     }
 
     #[test]

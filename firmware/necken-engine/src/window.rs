@@ -11,6 +11,8 @@ use necken_rhythm::mel::PATCH_HOP_S;
 use necken_rhythm::{ANALYSIS_RATE, FRAME_RATE};
 
 use super::segment::seg_net;
+use super::tune_boundary::tune_boundary;
+use super::tune_change::NewTune;
 use super::{Engine, EngineEvent, StyleInfo};
 
 /// A published style is re-sent when the window tempo moves by more than this fraction...
@@ -25,14 +27,22 @@ const FIRST_WINDOW_FRAMES: usize = 600;
 impl Engine {
     /// A new tune began at `first` (a frame): the published style is held back as `unknown`,
     /// and the windows from now on start no earlier than the new tune.
-    pub(super) fn next_tune(&mut self, first: u64, emit: &mut dyn FnMut(EngineEvent)) {
+    pub(super) fn next_tune(&mut self, heard: NewTune, emit: &mut dyn FnMut(EngineEvent)) {
+        let first = self.segment.as_ref().map_or(heard.settled, |seg| {
+            let at = |f: u64| (f.saturating_sub(seg.start_frame) as usize).min(seg.frames.len());
+            let earliest = self.tune_start.map_or(0, at);
+            let search = at(heard.previous_last)..at(heard.settled);
+            seg.start_frame + tune_boundary(&seg.frames, search, earliest) as u64
+        });
         self.tune_start = Some(first);
         self.last_tempo = None;
         self.moved_tempo = None;
         log::info!(
-            "{}: a new tune at {:.1} s",
+            "{}: a new tune at {:.1} s (the last beat of the previous at {:.1} s, the new rhythm settled at {:.1} s)",
             self.source.name,
-            first as f64 / FRAME_RATE as f64
+            first as f64 / FRAME_RATE as f64,
+            heard.previous_last as f64 / FRAME_RATE as f64,
+            heard.settled as f64 / FRAME_RATE as f64
         );
         if self.smoother.hold_back() {
             self.style_since = (self.settings.clock)();
@@ -60,7 +70,7 @@ impl Engine {
             });
         let tune_frames = seg.frames.len() - tune_from;
         let first_window = (self.settings.window_frames / 2).min(FIRST_WINDOW_FRAMES);
-        if !self.music.playing() || tune_frames < first_window {
+        if !self.music.playing() || tune_frames < first_window || !self.change.steady() {
             return;
         }
         let from = seg
@@ -90,6 +100,17 @@ impl Engine {
         } else {
             c.probabilities.clone()
         };
+        if log::log_enabled!(log::Level::Debug) {
+            let mut top = probabilities.clone();
+            top.sort_by(|a, b| b.1.total_cmp(&a.1));
+            log::debug!(
+                "{}: window {:.1}-{:.1} s: {:?}",
+                self.source.name,
+                (seg.start_frame + from as u64) as f64 / FRAME_RATE as f64,
+                (seg.start_frame + seg.frames.len() as u64) as f64 / FRAME_RATE as f64,
+                &top[..top.len().min(3)]
+            );
+        }
         let changed = self.smoother.push(&probabilities);
         if changed.is_some() {
             self.style_since = (self.settings.clock)();
