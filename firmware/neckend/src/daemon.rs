@@ -75,18 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     );
     log::info!("store {}", store_path.display());
     apply_pushed_head(store.as_ref(), &mut models);
-    let minimal = config.engine_settings().profile == necken_core::artifact::Profile::Minimal;
-    if let Some(h) = models
-        .style
-        .as_ref()
-        .filter(|h| minimal && h.expects_bar_pattern())
-    {
-        log::warn!(
-            "style head {} reads the mean bar, which the minimal profile does not keep: it \
-             decides without it, less surely (use the standard profile)",
-            h.id
-        );
-    }
+    warn_if_the_profile_starves_the_head(&config.engine_settings(), &models);
     let publisher = if config.mqtt.enabled {
         let outbox = store
             .message_queue(config.mqtt.max_queued)
@@ -154,6 +143,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         head_pushed.store(false, Ordering::Relaxed);
         if !reload.swap(false, Ordering::Relaxed) {
             apply_pushed_head(store.as_ref(), models);
+            warn_if_the_profile_starves_the_head(settings, models);
             return;
         }
         match args.config().and_then(|c| load_models(&c).map(|h| (c, h))) {
@@ -172,6 +162,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 *models = h;
                 *config = c;
                 apply_pushed_head(store.as_ref(), models);
+                warn_if_the_profile_starves_the_head(settings, models);
                 log::info!(
                     "SIGHUP: configuration and models reloaded (new networks take over at the \
                      next file; live, at once)"
@@ -296,6 +287,27 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
 
 /// A style head a host pushed (kept in the store) replaces the profile's; one that no longer
 /// loads is reported and the profile's stays.
+/// Warns when the style head reads the mean bar and the profile does not keep it: at start,
+/// and whenever a pushed head or SIGHUP replaces the head.
+fn warn_if_the_profile_starves_the_head(settings: &EngineSettings, models: &Models) {
+    if let Some(warning) = starved_head(settings, models) {
+        log::warn!("{warning}");
+    }
+}
+
+/// What is wrong when the head reads the mean bar and the profile does not keep it.
+fn starved_head(settings: &EngineSettings, models: &Models) -> Option<String> {
+    let minimal = settings.profile == necken_core::artifact::Profile::Minimal;
+    let head = models.style.as_ref().filter(|h| h.expects_bar_pattern())?;
+    minimal.then(|| {
+        format!(
+            "style head {} reads the mean bar, which the minimal profile does not keep: it \
+             decides without it, less surely (use the standard profile)",
+            head.id
+        )
+    })
+}
+
 fn apply_pushed_head(store: &dyn ArtifactStore, models: &mut Models) {
     let bytes = match store.setting(PUSHED_HEAD) {
         Ok(Some(b)) => b,
@@ -349,4 +361,36 @@ fn list_devices() -> Result<ExitCode, String> {
 #[cfg(not(feature = "live"))]
 fn list_devices() -> Result<ExitCode, String> {
     Err("this neckend was built without the `live` feature: it has no capture devices".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use necken_core::artifact::Profile;
+    use necken_core::head::StyleHead;
+
+    fn models_with(head: &str) -> Models {
+        let path = format!("{}/../../models/{head}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Models {
+            style: Some(Arc::new(StyleHead::from_bytes(&bytes).unwrap())),
+            beat: None,
+            embed: None,
+        }
+    }
+
+    #[test]
+    fn a_mean_bar_head_on_the_minimal_profile_is_warned_about_and_nothing_else() {
+        let minimal = EngineSettings::recording(Profile::Minimal, 0.5, 4);
+        let standard = EngineSettings::recording(Profile::Standard, 0.5, 4);
+        let v10 = models_with("style-head-v10.nkhead");
+        let warning = starved_head(&minimal, &v10).expect("warned");
+        assert!(warning.contains("necken-style-head-v10"), "{warning}");
+        assert_eq!(starved_head(&standard, &v10), None);
+        // A head from before the mean bar reads nothing the minimal profile lacks.
+        assert_eq!(
+            starved_head(&minimal, &models_with("style-head-v4.nkhead")),
+            None
+        );
+    }
 }
