@@ -23,6 +23,10 @@ pub const SIDE_FRAMES: usize = 300;
 pub const BASELINE_FRAMES: usize = 1000;
 /// ...by this factor over its median; otherwise the settled beat stays the boundary.
 pub const MIN_PEAK_RATIO: f32 = 1.3;
+/// A frame quieter than this share of the new tune's median energy (−20 dB) is a pause.
+pub const PAUSE_LEVEL: f32 = 0.01;
+/// Frames (0.3 s) of quiet that make a pause rather than a gap between notes.
+pub const PAUSE_FRAMES: usize = 30;
 /// Fewest baseline splits (2 s) that make a median.
 const MIN_BASELINE_SPLITS: usize = 200;
 
@@ -82,9 +86,39 @@ pub fn tune_boundary(frames: &[FrameFeatures], search: Range<usize>, earliest: u
         (settled - lo - peak) as f32 / 100.0
     );
     if top > MIN_PEAK_RATIO * baseline {
-        lo + peak
+        after_the_pause(frames, lo + peak, settled)
     } else {
         settled
+    }
+}
+
+/// Where the new tune's sound begins when there is a pause between `at` and `settled`: the end
+/// of the last pause (at least [`PAUSE_FRAMES`] quieter than [`PAUSE_LEVEL`] of the new tune's
+/// median energy) there; `at` without one. The novelty peaks where the music stops as much as
+/// where it starts again, and a window that begins with seconds of silence has that much less
+/// of the tune.
+fn after_the_pause(frames: &[FrameFeatures], at: usize, settled: usize) -> usize {
+    let settled = settled.min(frames.len());
+    let tune = &frames[settled..];
+    if tune.is_empty() {
+        return at;
+    }
+    let level = median(&tune.iter().map(|f| f.energy).collect::<Vec<_>>());
+    let (mut begin, mut run) = (at, 0);
+    for (i, f) in frames.iter().enumerate().take(settled).skip(at) {
+        if f.energy < PAUSE_LEVEL * level {
+            run += 1;
+        } else {
+            if run >= PAUSE_FRAMES {
+                begin = i;
+            }
+            run = 0;
+        }
+    }
+    if run >= PAUSE_FRAMES {
+        settled
+    } else {
+        begin
     }
 }
 
@@ -162,6 +196,7 @@ mod tests {
                 for (b, c) in f.coarse.iter_mut().enumerate() {
                     *c = -3.0 - tilt * b as f32 + 0.8 * noise();
                 }
+                f.energy = 0.01 * (1.0 + noise());
                 f
             })
             .collect()
@@ -181,6 +216,24 @@ mod tests {
         // Nor more than 4 s before the previous rhythm's last beat.
         let at = tune_boundary(&frames, 3500..3600, 0);
         assert!((3100..=3600).contains(&at), "boundary at frame {at}");
+    }
+
+    #[test]
+    fn after_a_pause_the_boundary_is_where_the_music_starts_again() {
+        let mut seed = 3;
+        let mut frames = tune(3000, 0, 0.2, &mut seed);
+        // 3 s of silence (chroma is zero when silent), then the next tune, in the same key and
+        // sound: the silence's two edges are equally novel.
+        frames.extend((0..300).map(|_| FrameFeatures::default()));
+        frames.extend(tune(700, 0, 0.2, &mut seed));
+        let at = tune_boundary(&frames, 3400..3600, 0);
+        assert!((3300..=3330).contains(&at), "boundary at frame {at}");
+        // A peak where the music stopped moves to where it starts again...
+        assert_eq!(after_the_pause(&frames, 2990, 3400), 3300);
+        // ...not over a gap between notes (0.2 s), nor past the settled beat.
+        frames[3350..3370].iter_mut().for_each(|f| f.energy = 0.0);
+        assert_eq!(after_the_pause(&frames, 3320, 3400), 3320);
+        assert_eq!(after_the_pause(&frames, 2990, 3200), 3200);
     }
 
     #[test]
