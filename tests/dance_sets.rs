@@ -155,5 +155,23 @@ fn a_schottis_straight_after_a_polska_is_re_locked_and_the_polska_held_back() {
         "the polska was not held back: {after:?}"
     );
     assert_eq!(after.last(), Some(&"schottis"), "{after:?}");
+    // Once held back, the next style named is the schottis: no window straddling the two
+    // tunes names a third dance.
+    let named: Vec<(f64, &str)> = styles
+        .iter()
+        .map(|e| {
+            (
+                e["time"].as_f64().unwrap(),
+                e["style"].as_str().unwrap_or(""),
+            )
+        })
+        .filter(|(t, _)| *t > change_s)
+        .collect();
+    let held = named.iter().position(|(_, s)| *s == "unknown").unwrap();
+    let next = named[held..].iter().find(|(_, s)| *s != "unknown");
+    assert!(
+        next.is_some_and(|(_, s)| *s == "schottis"),
+        "change at {change_s:.1} s, then {named:?}"
+    );
     assert!(end_s > change_s + 20.0);
 }
