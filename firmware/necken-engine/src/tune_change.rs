@@ -66,12 +66,15 @@ impl TuneChangeDetector {
         *self = TuneChangeDetector::default();
     }
 
-    /// False while the latest beats disagree with the settled rhythm: the tracker is
-    /// re-locking, most likely on the next tune, before it has settled enough to say so. A
-    /// style window then straddles two tunes.
+    /// False while the latest beats disagree with a settled rhythm that has lasted
+    /// [`MIN_TUNE_FRAMES`]: the tracker is re-locking, most likely on the next tune, before it
+    /// has settled enough to say so, and a style window then straddles two tunes. A younger
+    /// rhythm's disagreement is the tracker correcting itself, as for [`Self::push`].
     pub fn steady(&self) -> bool {
         match (self.settled, self.run) {
-            (Some(settled), Some((_, run, _))) => settled.agrees(&run),
+            (Some(settled), Some((first, run, _))) => {
+                settled.agrees(&run) || first.saturating_sub(self.settled_since) < MIN_TUNE_FRAMES
+            }
             _ => true,
         }
     }
@@ -176,7 +179,14 @@ mod tests {
     fn the_rhythm_is_unsteady_from_the_first_disagreeing_beat_until_it_agrees_again() {
         let mut d = TuneChangeDetector::new();
         assert!(d.steady(), "nothing settled: nothing to disagree with");
-        for (f, b, t) in beats(0.0, 30.0, 120.0, 3) {
+        for (f, b, t) in beats(0.0, 10.0, 120.0, 3) {
+            d.push(f, b, t);
+        }
+        // A rhythm settled 10 s ago may still be the tracker's first guess: disagreeing with
+        // it is the tracker correcting itself.
+        d.push(1000, 2, 120.0);
+        assert!(d.steady());
+        for (f, b, t) in beats(10.5, 20.0, 120.0, 3) {
             d.push(f, b, t);
         }
         assert!(d.steady());
