@@ -25,8 +25,9 @@ const TEMPO_JUMP: f64 = crate::tune_change::TEMPO_TOLERANCE as f64;
 const FIRST_WINDOW_FRAMES: usize = 600;
 
 impl Engine {
-    /// A new tune began at `first` (a frame): the published style is held back as `unknown`,
-    /// and the windows from now on start no earlier than the new tune.
+    /// The beats heard a new tune: it is dated where its sound began
+    /// ([`tune_boundary`]), the published style is held back as `unknown`, and the windows
+    /// from now on start no earlier than the new tune.
     pub(super) fn next_tune(&mut self, heard: NewTune, emit: &mut dyn FnMut(EngineEvent)) {
         let first = self.segment.as_ref().map_or(heard.settled, |seg| {
             let at = |f: u64| (f.saturating_sub(seg.start_frame) as usize).min(seg.frames.len());
@@ -101,14 +102,12 @@ impl Engine {
             c.probabilities.clone()
         };
         if log::log_enabled!(log::Level::Debug) {
-            let mut top = probabilities.clone();
-            top.sort_by(|a, b| b.1.total_cmp(&a.1));
             log::debug!(
                 "{}: window {:.1}-{:.1} s: {:?}",
                 self.source.name,
                 (seg.start_frame + from as u64) as f64 / FRAME_RATE as f64,
                 (seg.start_frame + seg.frames.len() as u64) as f64 / FRAME_RATE as f64,
-                &top[..top.len().min(3)]
+                top_three(probabilities.clone())
             );
         }
         let changed = self.smoother.push(&probabilities);
@@ -138,9 +137,7 @@ impl Engine {
             .iter()
             .find(|(s, _)| *s == style)
             .map_or(0.0, |(_, p)| *p);
-        let mut top = probabilities;
-        top.sort_by(|a, b| b.1.total_cmp(&a.1));
-        top.truncate(3);
+        let top = top_three(probabilities);
         // Binary bars are named by the published dance's notation, as the stored track's are.
         let meter = match reading
             .artifacts
@@ -162,6 +159,13 @@ impl Engine {
             head: self.head_id(),
         }));
     }
+}
+
+/// The three most probable styles, most probable first.
+fn top_three(mut probabilities: Vec<(Style, f32)>) -> Vec<(Style, f32)> {
+    probabilities.sort_by(|a, b| b.1.total_cmp(&a.1));
+    probabilities.truncate(3);
+    probabilities
 }
 
 /// Whether a window's tempo is news beside the last one published: its first tempo, or a move

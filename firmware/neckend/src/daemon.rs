@@ -74,8 +74,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
         })?,
     );
     log::info!("store {}", store_path.display());
-    apply_pushed_head(store.as_ref(), &mut models);
-    warn_if_the_profile_starves_the_head(&config.engine_settings(), &models);
+    settle_head(store.as_ref(), &mut models, &config.engine_settings());
     let publisher = if config.mqtt.enabled {
         let outbox = store
             .message_queue(config.mqtt.max_queued)
@@ -142,8 +141,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                          settings: &mut EngineSettings| {
         head_pushed.store(false, Ordering::Relaxed);
         if !reload.swap(false, Ordering::Relaxed) {
-            apply_pushed_head(store.as_ref(), models);
-            warn_if_the_profile_starves_the_head(settings, models);
+            settle_head(store.as_ref(), models, settings);
             return;
         }
         match args.config().and_then(|c| load_models(&c).map(|h| (c, h))) {
@@ -161,8 +159,7 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
                 *settings = c.engine_settings();
                 *models = h;
                 *config = c;
-                apply_pushed_head(store.as_ref(), models);
-                warn_if_the_profile_starves_the_head(settings, models);
+                settle_head(store.as_ref(), models, settings);
                 log::info!(
                     "SIGHUP: configuration and models reloaded (new networks take over at the \
                      next file; live, at once)"
@@ -285,11 +282,11 @@ pub fn run(args: Args) -> Result<ExitCode, String> {
     })
 }
 
-/// A style head a host pushed (kept in the store) replaces the profile's; one that no longer
-/// loads is reported and the profile's stays.
-/// Warns when the style head reads the mean bar and the profile does not keep it: at start,
-/// and whenever a pushed head or SIGHUP replaces the head.
-fn warn_if_the_profile_starves_the_head(settings: &EngineSettings, models: &Models) {
+/// Chooses the style head the daemon runs, at start and whenever a push or SIGHUP may have
+/// changed it: a pushed head replaces the profile's, and a head that reads the mean bar on a
+/// profile that does not keep it is warned about.
+fn settle_head(store: &dyn ArtifactStore, models: &mut Models, settings: &EngineSettings) {
+    apply_pushed_head(store, models);
     if let Some(warning) = starved_head(settings, models) {
         log::warn!("{warning}");
     }
@@ -308,6 +305,8 @@ fn starved_head(settings: &EngineSettings, models: &Models) -> Option<String> {
     })
 }
 
+/// A style head a host pushed (kept in the store) replaces the profile's; one that no longer
+/// loads is reported and the profile's stays.
 fn apply_pushed_head(store: &dyn ArtifactStore, models: &mut Models) {
     let bytes = match store.setting(PUSHED_HEAD) {
         Ok(Some(b)) => b,
