@@ -1,10 +1,11 @@
 //! The style head: feature normalization plus a small MLP (or a linear layer), loaded from a
 //! model file at run time.
 //!
-//! File format (`.nkhead`): the 8 magic bytes `NKHEAD02`, a postcard-encoded [`StyleHead`],
+//! File format (`.nkhead`): the 8 magic bytes `NKHEAD03`, a postcard-encoded [`StyleHead`],
 //! then the 32-byte SHA-256 of everything before it. Loading checks the magic, the checksum,
-//! the feature version and every dimension; any mismatch is a clear error. `NKHEAD01` files
-//! (heads before the embedding network was named) still load: every such head that reads an
+//! the feature version and every dimension; any mismatch is a clear error. Older files still
+//! load: `NKHEAD02` (before the window temperature) reads windows as it reads tracks, and
+//! `NKHEAD01` (before the embedding network was named) as well; every such head that reads an
 //! embedding was trained on `embed-cnn-v1`'s.
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::style::Style;
 use crate::vector::{dim_of_version, has_bar_pattern, BAR_FLAG, FEATURE_VERSION, V1_DIM};
 
-const MAGIC: &[u8; 8] = b"NKHEAD02";
+const MAGIC: &[u8; 8] = b"NKHEAD03";
+const MAGIC_V2: &[u8; 8] = b"NKHEAD02";
 const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
 /// The embedding network every `NKHEAD01` head with an embedding was trained on.
 const V1_EMBEDDING: &str = "embed-cnn-v1";
@@ -81,6 +83,24 @@ pub struct StyleHead {
     /// was trained without one. A track embedded by another network is not this head's to
     /// classify: the embeddings live in different spaces ([`StyleHead::reads`]).
     pub embedding_model: Option<String>,
+    /// The temperature the live windows' logits are divided by, after the track calibration
+    /// folded into the last layer (1 = windows read as tracks). A 6-12 s window says less than
+    /// a whole track, so a head calibrated on tracks is surer on windows than it is right;
+    /// `necken train-head --calibrate-windows` fits this on window-length excerpts.
+    pub window_temperature: f32,
+}
+
+/// The `NKHEAD02` layout: a [`StyleHead`] without its window temperature.
+#[derive(Deserialize)]
+struct HeadV2 {
+    id: String,
+    feature_version: u32,
+    classes: Vec<Style>,
+    feature_mean: Vec<f32>,
+    feature_scale: Vec<f32>,
+    layers: Vec<Dense>,
+    trained_on: String,
+    embedding_model: Option<String>,
 }
 
 /// The `NKHEAD01` layout: a [`StyleHead`] without its embedding network.
@@ -150,7 +170,7 @@ impl StyleHead {
             return Err(HeadError::BadMagic);
         }
         let magic = &bytes[..MAGIC.len()];
-        if magic != MAGIC && magic != MAGIC_V1 {
+        if magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1 {
             return Err(HeadError::BadMagic);
         }
         let (body, sum) = bytes.split_at(bytes.len() - 32);
@@ -161,6 +181,19 @@ impl StyleHead {
         let decode_error = |e: postcard::Error| HeadError::Decode(e.to_string());
         let head = if magic == MAGIC {
             postcard::from_bytes::<StyleHead>(payload).map_err(decode_error)?
+        } else if magic == MAGIC_V2 {
+            let v2: HeadV2 = postcard::from_bytes(payload).map_err(decode_error)?;
+            StyleHead {
+                id: v2.id,
+                feature_version: v2.feature_version,
+                classes: v2.classes,
+                feature_mean: v2.feature_mean,
+                feature_scale: v2.feature_scale,
+                layers: v2.layers,
+                trained_on: v2.trained_on,
+                embedding_model: v2.embedding_model,
+                window_temperature: 1.0,
+            }
         } else {
             let v1: HeadV1 = postcard::from_bytes(payload).map_err(decode_error)?;
             let mut head = StyleHead {
@@ -172,6 +205,7 @@ impl StyleHead {
                 layers: v1.layers,
                 trained_on: v1.trained_on,
                 embedding_model: None,
+                window_temperature: 1.0,
             };
             if head.expects_embedding() {
                 head.embedding_model = Some(V1_EMBEDDING.to_string());
@@ -180,6 +214,20 @@ impl StyleHead {
         };
         head.validate()?;
         Ok(head)
+    }
+
+    /// The head as the live windows read it: its last layer divided by the window
+    /// temperature, so that a window's probabilities are as calibrated as a track's.
+    pub fn for_windows(&self) -> StyleHead {
+        let mut head = self.clone();
+        if self.window_temperature != 1.0 {
+            let last = head.layers.last_mut().expect("a validated head has layers");
+            for v in last.weights.iter_mut().chain(last.bias.iter_mut()) {
+                *v /= self.window_temperature;
+            }
+        }
+        head.window_temperature = 1.0;
+        head
     }
 
     /// SHA-256 of the serialized head.
@@ -222,6 +270,12 @@ impl StyleHead {
                 )));
             }
             width = l.outputs;
+        }
+        if !(self.window_temperature.is_finite() && self.window_temperature > 0.0) {
+            return Err(HeadError::Shape(format!(
+                "window temperature {} is not a positive number",
+                self.window_temperature
+            )));
         }
         if self.layers.is_empty() || width as usize != self.classes.len() {
             return Err(HeadError::Shape(format!(
@@ -303,7 +357,37 @@ mod tests {
             }],
             trained_on: "hand-made".into(),
             embedding_model: None,
+            window_temperature: 1.0,
         }
+    }
+
+    /// Windows read with the window temperature: the same order of styles, less sure when it
+    /// is above 1; the temperature survives the file; a `NKHEAD02` head reads windows as
+    /// tracks; a temperature that is no positive number is refused.
+    #[test]
+    fn windows_are_read_with_the_window_temperature() {
+        let mut head = tiny_head();
+        head.window_temperature = 2.0;
+        let back = StyleHead::from_bytes(&head.to_bytes()).unwrap();
+        assert_eq!(back.window_temperature, 2.0);
+        let mut x = vec![0f32; FEATURE_DIM];
+        x[213] = 0.5;
+        let (track, window) = (back.predict(&x), back.for_windows().predict(&x));
+        assert_eq!(track[0].0, window[0].0);
+        assert!(
+            window[0].1 < track[0].1 && window[0].1 > 0.5,
+            "{track:?} {window:?}"
+        );
+        assert_eq!(back.for_windows().window_temperature, 1.0);
+        let v10 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v10.nkhead"));
+        let v10 = v10.unwrap();
+        assert_eq!(v10.window_temperature, 1.0);
+        assert_eq!(v10.for_windows().layers, v10.layers);
+        head.window_temperature = 0.0;
+        assert!(matches!(
+            StyleHead::from_bytes(&head.to_bytes()),
+            Err(HeadError::Shape(_))
+        ));
     }
 
     #[test]

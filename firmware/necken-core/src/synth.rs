@@ -232,5 +232,6 @@ pub fn random_head(seed: u64) -> crate::head::StyleHead {
         layers: vec![hidden, out],
         trained_on: "nothing: random weights for benchmarks".into(),
         embedding_model: None,
+        window_temperature: 1.0,
     }
 }

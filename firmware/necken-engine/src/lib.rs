@@ -52,6 +52,8 @@ pub struct Engine {
     options: AnalysisOptions,
     /// Style head; `None` = styles from tags only.
     head: Option<Arc<StyleHead>>,
+    /// The same head calibrated for the live windows ([`StyleHead::for_windows`]).
+    window_head: Option<StyleHead>,
     /// The streamed beat network, and the frames waiting for its output.
     net: Option<Box<dyn StreamingBeatActivation>>,
     held: VecDeque<FrameFeatures>,
@@ -113,6 +115,7 @@ impl Engine {
         let has_net = net.is_some();
         let mut engine = Engine {
             options,
+            window_head: models.style.as_deref().map(StyleHead::for_windows),
             head: models.style,
             net,
             held: VecDeque::with_capacity(16),
@@ -152,6 +155,7 @@ impl Engine {
     /// beat network and its share stay until the next source (the stream has ten seconds of
     /// history in it).
     pub fn reload(&mut self, models: Models, settings: EngineSettings) {
+        self.window_head = models.style.as_deref().map(StyleHead::for_windows);
         self.head = models.style;
         self.smoother = StyleSmoother::new(
             settings.confirm_windows,
@@ -177,6 +181,11 @@ impl Engine {
     /// The style head, if any.
     fn head(&self) -> Option<&StyleHead> {
         self.head.as_deref()
+    }
+
+    /// The style head as the live windows read it, if any.
+    fn window_head(&self) -> Option<&StyleHead> {
+        self.window_head.as_ref()
     }
 
     /// The tags of a file source (none for live audio).

@@ -94,7 +94,7 @@ impl Engine {
             attach_embeddings(&mut artifacts, run.model().as_ref(), patches);
         }
         let tags = self.source_tags();
-        let reading = interpret(&artifacts, &tags, self.head());
+        let reading = interpret(&artifacts, &tags, self.window_head());
         let (features, c) = (&reading.features, &reading.classification);
         let probabilities = if c.source == DecisionSource::Metadata {
             vec![(c.style, c.confidence)]

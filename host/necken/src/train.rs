@@ -139,5 +139,7 @@ pub fn fit_linear_head(
         trained_on: trained_on.to_string(),
         // The caller knows which embedding network the examples came from.
         embedding_model: None,
+        // Windows read as tracks until the caller calibrates them.
+        window_temperature: 1.0,
     })
 }

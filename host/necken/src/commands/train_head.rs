@@ -39,6 +39,11 @@ pub struct Args {
     /// are left out of training, and the reliability table before and after is printed.
     #[arg(long)]
     calibrate: Vec<PathBuf>,
+    /// Held-out labels of window-length excerpts (analyzed as the daemon's live windows are):
+    /// after the track temperature, the window temperature is fitted on them, so that a
+    /// window's confidence is as honest as a track's. Left out of training too.
+    #[arg(long)]
+    calibrate_windows: Vec<PathBuf>,
 }
 
 /// Fits a linear head on every stored track whose file stem has a label.
@@ -51,9 +56,14 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     for l in &args.calibrate {
         held_out.extend(read_labels(l)?);
     }
+    let mut window_held_out = HashMap::new();
+    for l in &args.calibrate_windows {
+        window_held_out.extend(read_labels(l)?);
+    }
     let store = ctx.open_existing_store()?;
     let mut examples = Vec::new();
     let mut validation = Vec::new();
+    let mut window_validation = Vec::new();
     let mut skipped = 0usize;
     let mut networks = std::collections::BTreeSet::new();
     store.for_each(&mut |rec| {
@@ -62,7 +72,10 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             skipped += 1;
             return Ok(());
         };
-        if held_out.contains_key(&stem) || labels.contains_key(&stem) {
+        if held_out.contains_key(&stem)
+            || window_held_out.contains_key(&stem)
+            || labels.contains_key(&stem)
+        {
             let network = a
                 .embedding
                 .as_ref()
@@ -71,6 +84,8 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         }
         if let Some(&style) = held_out.get(&stem) {
             validation.push((features::derive(&a).feature_vector, style));
+        } else if let Some(&style) = window_held_out.get(&stem) {
+            window_validation.push((features::derive(&a).feature_vector, style));
         } else if let Some(&style) = labels.get(&stem) {
             examples.push((features::derive(&a).feature_vector, style));
         } else {
@@ -128,6 +143,26 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
                 &before
             ),
             calibrate::format_table(&format!("held out, temperature {t:.3}"), &after)
+        );
+    }
+    if !args.calibrate_windows.is_empty() {
+        if window_validation.is_empty() {
+            return Err("no stored track matches a --calibrate-windows label".into());
+        }
+        let before = calibrate::reliability(&head, &window_validation);
+        let t = calibrate::fit_temperature(&head, &window_validation);
+        head.window_temperature = t as f32;
+        let after = calibrate::reliability(&head.for_windows(), &window_validation);
+        eprint!(
+            "{}{}",
+            calibrate::format_table(
+                &format!(
+                    "held-out windows ({} tracks), the track calibration",
+                    window_validation.len()
+                ),
+                &before
+            ),
+            calibrate::format_table(&format!("held-out windows, temperature {t:.3}"), &after)
         );
     }
     let correct = examples

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Reproduces models/style-head-v11.nkhead: style-head-v10's recipe (scripts/train_style_head_v3.sh
+# with beat-tcn-v3, embed-cnn-v2 and L2 0.1) on three times the tunes. The head's training
+# clips must be clips the embedding network never trained on (a head trained on the network's
+# own clips learns to lean on an embedding that separates them better than it will separate new
+# audio: style-head-v5 and the seed-2 experiment of 2026-12-06), so the new tunes are two new
+# seeds rendered for the head: seeds 5 and 6 (40 per style, a quarter with a voice), each clean,
+# through scripts/models/augment_hall.py (seeds 51 / 61) and through make_hall.py (seeds 15 /
+# 16), next to v10's seed 1 (clean, augment_hall.py 21, make_hall.py 11) and half of seed 4
+# (clean, augment_hall.py 22). Calibration (temperature) on the other half of seed 4, clean and
+# through augment_hall.py, as before. Never dev or dev-hall.
+# About 45 minutes on 2 cores with rendering (20 without).
+# usage: scripts/train_style_head_v11.sh [WORK_DIR]
+#   GEN_PYTHON must have ../shared/corpus/tools/requirements.txt (sox and espeak-ng on PATH).
+#   L2 (default 0.1), OUT and HEAD_ID as in train_style_head_v3.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/necken-train}
+tools="$here/../shared/corpus/tools"
+gen=${GEN_PYTHON:-python3}
+beat="$here/models/beat-tcn-v3.onnx"
+embed="$here/models/embed-cnn-v2.onnx"
+out=${OUT:-$here/models/style-head-v11.nkhead}
+head_id=${HEAD_ID:-necken-style-head-v11}
+l2=${L2:-0.1}
+mkdir -p "$work"
+render() { [ -d "$work/$1" ] || "$gen" "$tools/make_train.py" --out "$work/$1" "${@:2}" --jobs 2; }
+aug() { [ -d "$work/$2" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
+hall() { [ -d "$work/$2" ] || "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
+render train1 --per-style 40 --seed 1
+render valid4v --per-style 12 --seed 4 --vocal-fraction 0.5
+render train5 --per-style 40 --seed 5 --vocal-fraction 0.25
+render train6 --per-style 40 --seed 6 --vocal-fraction 0.25
+aug train1 train1-aug 21; hall train1 train1-hall 11
+aug valid4v valid4v-aug 22
+aug train5 train5-aug 51; hall train5 train5-hall 15
+aug train6 train6-aug 61; hall train6 train6-hall 16
+cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
+bin="$here/target/release/necken"
+store="$work/head-v11.sled"
+"$bin" --store "$store" analyze --no-model --beat-model "$beat" --embed-model "$embed" \
+    "$work"/{train1,train1-aug,train1-hall,valid4v,valid4v-aug} \
+    "$work"/{train5,train5-aug,train5-hall,train6,train6-aug,train6-hall} > /dev/null
+python3 - "$work" <<'PY'
+import csv, sys
+work = sys.argv[1]
+rows = list(csv.DictReader(open(f"{work}/valid4v/labels.csv")))
+for name, part in (("valid4v-a.csv", rows[0::2]), ("valid4v-b.csv", rows[1::2])):
+    with open(f"{work}/{name}", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(part)
+PY
+"$bin" --store "$store" train-head --l2 "$l2" \
+    --labels "$work/train1/labels.csv" --labels "$work/train5/labels.csv" \
+    --labels "$work/train6/labels.csv" --labels "$work/valid4v-a.csv" \
+    --calibrate "$work/valid4v-b.csv" \
+    --out "$out" --id "$head_id" \
+    --trained-on "2976 clips: 320 each of make_train.py seeds 1, 5 and 6 (5 and 6 a quarter with a voice), each clean, through augment_hall.py (seeds 21/51/61) and make_hall.py (seeds 11/15/16), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips; beat-tcn-v3, embed-cnn-v2; L2 $l2"
+if [ "$(dirname "$(realpath "$out")")" = "$here/models" ]; then
+    "$here/scripts/models/update_manifest.sh" "$(basename "$out")"
+fi
