@@ -50,18 +50,7 @@ store="$work/head-v11.sled"
     "$work"/{train5,train5-aug,train5-hall,train6,train6-aug,train6-hall} > /dev/null
 "$bin" --store "$store" analyze --no-model --beat-model "$here/models/beat-tcn-v2.onnx" \
     --embed-model "$embed" "$work"/{ex-valid4v,ex-valid4v-aug} > /dev/null
-python3 - "$work" <<'PY'
-import csv, sys
-work = sys.argv[1]
-rows = list(csv.DictReader(open(f"{work}/valid4v/labels.csv")))
-for half, part in (("a", rows[0::2]), ("b", rows[1::2])):
-    for prefix, suffix in (("", ""), ("ex-", "_w12")):
-        with open(f"{work}/{prefix}valid4v-{half}.csv", "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-            w.writeheader()
-            for r in part:
-                w.writerow({**r, "clip": r["clip"] + suffix})
-PY
+python3 "$here/scripts/models/split_valid4v.py" "$work"
 "$bin" --store "$store" train-head --l2 "$l2" \
     --labels "$work/train1/labels.csv" --labels "$work/train5/labels.csv" \
     --labels "$work/train6/labels.csv" --labels "$work/valid4v-a.csv" \

@@ -41,16 +41,7 @@ rm -rf "$store"
 "$bin" --store "$store" analyze --no-model \
     --beat-model "$beat" --embed-model "$embed" \
     "$work/train1" "$work/train1-aug" "$work/train1-hall" "$work/valid4v" "$work/valid4v-aug" > /dev/null
-python3 - "$work" <<'PY'
-import csv, sys
-work = sys.argv[1]
-rows = list(csv.DictReader(open(f"{work}/valid4v/labels.csv")))
-for name, part in (("valid4v-a.csv", rows[0::2]), ("valid4v-b.csv", rows[1::2])):
-    with open(f"{work}/{name}", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-        w.writeheader()
-        w.writerows(part)
-PY
+python3 "$here/scripts/models/split_valid4v.py" "$work"
 "$bin" --store "$store" train-head --l2 "$l2" \
     --labels "$work/train1/labels.csv" --labels "$work/valid4v-a.csv" \
     --calibrate "$work/valid4v-b.csv" \

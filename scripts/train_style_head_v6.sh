@@ -46,18 +46,7 @@ for s in "${sets[@]}"; do dirs+=("$work/$s" "$work/ex-$s"); done
 "$bin" --store "$store" analyze --no-model \
     --beat-model "$here/models/beat-tcn-v2.onnx" --embed-model "$here/models/embed-cnn-v2.onnx" \
     "${dirs[@]}" > /dev/null
-python3 - "$work" <<'PY'
-import csv, sys
-work = sys.argv[1]
-rows = list(csv.DictReader(open(f"{work}/valid4v/labels.csv")))
-for half, part in (("a", rows[0::2]), ("b", rows[1::2])):
-    for prefix, suffix in (("", ""), ("ex-", "_w12")):
-        with open(f"{work}/{prefix}valid4v-{half}.csv", "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
-            w.writeheader()
-            for r in part:
-                w.writerow({**r, "clip": r["clip"] + suffix})
-PY
+python3 "$here/scripts/models/split_valid4v.py" "$work"
 labels=()
 for s in train1 train2 train3v; do labels+=(--labels "$work/$s/labels.csv" --labels "$work/ex-$s/labels.csv"); done
 "$bin" --store "$store" train-head --l2 0.01 "${labels[@]}" \

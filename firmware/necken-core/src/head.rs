@@ -90,9 +90,10 @@ pub struct StyleHead {
     pub window_temperature: f32,
 }
 
-/// The `NKHEAD02` layout: a [`StyleHead`] without its window temperature.
+/// The fields every head file has, in their order (postcard writes a nested struct as its
+/// fields, so the older layouts below are this and what each version added).
 #[derive(Deserialize)]
-struct HeadV2 {
+struct HeadCore {
     id: String,
     feature_version: u32,
     classes: Vec<Style>,
@@ -100,19 +101,31 @@ struct HeadV2 {
     feature_scale: Vec<f32>,
     layers: Vec<Dense>,
     trained_on: String,
-    embedding_model: Option<String>,
 }
 
-/// The `NKHEAD01` layout: a [`StyleHead`] without its embedding network.
+impl HeadCore {
+    /// The head of an older file: windows read as tracks.
+    fn into_head(self, embedding_model: Option<String>) -> StyleHead {
+        StyleHead {
+            id: self.id,
+            feature_version: self.feature_version,
+            classes: self.classes,
+            feature_mean: self.feature_mean,
+            feature_scale: self.feature_scale,
+            layers: self.layers,
+            trained_on: self.trained_on,
+            embedding_model,
+            window_temperature: 1.0,
+        }
+    }
+}
+
+/// The `NKHEAD02` layout: a [`StyleHead`] without its window temperature (`NKHEAD01` is the
+/// core alone).
 #[derive(Deserialize)]
-struct HeadV1 {
-    id: String,
-    feature_version: u32,
-    classes: Vec<Style>,
-    feature_mean: Vec<f32>,
-    feature_scale: Vec<f32>,
-    layers: Vec<Dense>,
-    trained_on: String,
+struct HeadV2 {
+    core: HeadCore,
+    embedding_model: Option<String>,
 }
 
 /// The network an embedding model id names: its int8 variant reads as the float network.
@@ -183,30 +196,10 @@ impl StyleHead {
             postcard::from_bytes::<StyleHead>(payload).map_err(decode_error)?
         } else if magic == MAGIC_V2 {
             let v2: HeadV2 = postcard::from_bytes(payload).map_err(decode_error)?;
-            StyleHead {
-                id: v2.id,
-                feature_version: v2.feature_version,
-                classes: v2.classes,
-                feature_mean: v2.feature_mean,
-                feature_scale: v2.feature_scale,
-                layers: v2.layers,
-                trained_on: v2.trained_on,
-                embedding_model: v2.embedding_model,
-                window_temperature: 1.0,
-            }
+            v2.core.into_head(v2.embedding_model)
         } else {
-            let v1: HeadV1 = postcard::from_bytes(payload).map_err(decode_error)?;
-            let mut head = StyleHead {
-                id: v1.id,
-                feature_version: v1.feature_version,
-                classes: v1.classes,
-                feature_mean: v1.feature_mean,
-                feature_scale: v1.feature_scale,
-                layers: v1.layers,
-                trained_on: v1.trained_on,
-                embedding_model: None,
-                window_temperature: 1.0,
-            };
+            let v1: HeadCore = postcard::from_bytes(payload).map_err(decode_error)?;
+            let mut head = v1.into_head(None);
             if head.expects_embedding() {
                 head.embedding_model = Some(V1_EMBEDDING.to_string());
             }
@@ -383,6 +376,14 @@ mod tests {
         let v10 = v10.unwrap();
         assert_eq!(v10.window_temperature, 1.0);
         assert_eq!(v10.for_windows().layers, v10.layers);
+        // The default head was calibrated on window-length excerpts: less sure on them.
+        let v11 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v11.nkhead"));
+        let v11 = v11.unwrap();
+        assert!(
+            (v11.window_temperature - 1.394).abs() < 0.001,
+            "{}",
+            v11.window_temperature
+        );
         head.window_temperature = 0.0;
         assert!(matches!(
             StyleHead::from_bytes(&head.to_bytes()),
