@@ -16,7 +16,8 @@
 # usage: scripts/train_style_head_v11.sh [WORK_DIR]
 #   GEN_PYTHON must have ../shared/corpus/tools/requirements.txt (sox and espeak-ng on PATH).
 #   L2 (default 0.03: 0.01 / 0.03 / 0.1 gave 296 / 296 / 294 of 336 generated clips held out;
-#   the smoother head wins the tie), OUT and HEAD_ID as in train_style_head_v3.sh.
+#   the smoother head wins the tie), OUT and HEAD_ID as in train_style_head_v3.sh; HEAD_SEEDS
+#   (default "5:51:15 6:61:16") the head's own seeds, each SEED:AUGMENT_SEED:HALL_SEED.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/necken-train}
@@ -33,12 +34,17 @@ aug() { [ -d "$work/$2" ] || "$gen" "$here/scripts/models/augment_hall.py" "$wor
 hall() { [ -d "$work/$2" ] || "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
 render train1 --per-style 40 --seed 1
 render valid4v --per-style 12 --seed 4 --vocal-fraction 0.5
-render train5 --per-style 40 --seed 5 --vocal-fraction 0.25
-render train6 --per-style 40 --seed 6 --vocal-fraction 0.25
 aug train1 train1-aug 21; hall train1 train1-hall 11
 aug valid4v valid4v-aug 22
-aug train5 train5-aug 51; hall train5 train5-hall 15
-aug train6 train6-aug 61; hall train6 train6-hall 16
+# The head's own seeds, each SEED:AUGMENT_SEED:HALL_SEED.
+dirs=() labels=()
+for spec in ${HEAD_SEEDS:-5:51:15 6:61:16}; do
+    IFS=: read -r seed aug_seed hall_seed <<< "$spec"
+    render "train$seed" --per-style 40 --seed "$seed" --vocal-fraction 0.25
+    aug "train$seed" "train$seed-aug" "$aug_seed"; hall "train$seed" "train$seed-hall" "$hall_seed"
+    dirs+=("$work/train$seed" "$work/train$seed-aug" "$work/train$seed-hall")
+    labels+=(--labels "$work/train$seed/labels.csv")
+done
 for s in valid4v valid4v-aug; do
     [ -d "$work/ex-$s" ] || "$gen" "$here/scripts/models/make_excerpts.py" "$work/$s" "$work/ex-$s" --seed 7
 done
@@ -47,16 +53,15 @@ bin="$here/target/release/necken"
 store="$work/head-v11.sled"
 "$bin" --store "$store" analyze --no-model --beat-model "$beat" --embed-model "$embed" \
     "$work"/{train1,train1-aug,train1-hall,valid4v,valid4v-aug} \
-    "$work"/{train5,train5-aug,train5-hall,train6,train6-aug,train6-hall} > /dev/null
+    "${dirs[@]}" > /dev/null
 "$bin" --store "$store" analyze --no-model --beat-model "$here/models/beat-tcn-v2.onnx" \
     --embed-model "$embed" "$work"/{ex-valid4v,ex-valid4v-aug} > /dev/null
 python3 "$here/scripts/models/split_valid4v.py" "$work"
 "$bin" --store "$store" train-head --l2 "$l2" \
-    --labels "$work/train1/labels.csv" --labels "$work/train5/labels.csv" \
-    --labels "$work/train6/labels.csv" --labels "$work/valid4v-a.csv" \
+    --labels "$work/train1/labels.csv" "${labels[@]}" --labels "$work/valid4v-a.csv" \
     --calibrate "$work/valid4v-b.csv" --calibrate-windows "$work/ex-valid4v-b.csv" \
     --out "$out" --id "$head_id" \
-    --trained-on "2976 clips: 320 each of make_train.py seeds 1, 5 and 6 (5 and 6 a quarter with a voice), each clean, through augment_hall.py (seeds 21/51/61) and make_hall.py (seeds 11/15/16), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips, the window temperature on a 12 s excerpt of each; beat-tcn-v3, embed-cnn-v2; L2 $l2"
+    --trained-on "$((960 * (1 + ${#labels[@]} / 2) + 96)) tracks: 320 clips each of make_train.py seed 1 and of the head's seeds (SEED:AUGMENT:HALL ${HEAD_SEEDS:-5:51:15 6:61:16}; a quarter with a voice), each clean, through augment_hall.py (seed 21 for seed 1) and make_hall.py (seed 11), and 48 of seed 4 (half with a voice) clean and through augment_hall.py (seed 22); temperature fitted on the other 96 seed-4 clips, the window temperature on a 12 s excerpt of each; beat-tcn-v3, embed-cnn-v2; L2 $l2"
 if [ "$(dirname "$(realpath "$out")")" = "$here/models" ]; then
     "$here/scripts/models/update_manifest.sh" "$(basename "$out")"
 fi
