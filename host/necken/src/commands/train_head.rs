@@ -150,8 +150,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
             return Err("no stored track matches a --calibrate-windows label".into());
         }
         let before = calibrate::reliability(&head, &window_validation);
-        let t = calibrate::fit_temperature(&head, &window_validation);
-        head.window_temperature = t as f32;
+        let t = calibrate::calibrate_windows(&mut head, &window_validation);
         let after = calibrate::reliability(&head.for_windows(), &window_validation);
         eprint!(
             "{}{}",
