@@ -1,51 +1,15 @@
 //! The style head: feature normalization plus a small MLP (or a linear layer), loaded from a
 //! model file at run time.
 //!
-//! File format (`.nkhead`): the 8 magic bytes `NKHEAD03`, a postcard-encoded [`StyleHead`],
-//! then the 32-byte SHA-256 of everything before it. Loading checks the magic, the checksum,
-//! the feature version and every dimension; any mismatch is a clear error. Older files still
-//! load: `NKHEAD02` (before the window temperature) reads windows as it reads tracks, and
-//! `NKHEAD01` (before the embedding network was named) as well; every such head that reads an
-//! embedding was trained on `embed-cnn-v1`'s.
+//! The file format (`.nkhead`) and its checks are in `head/file.rs`.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::style::Style;
-use crate::vector::{dim_of_version, has_bar_pattern, BAR_FLAG, FEATURE_VERSION, V1_DIM};
+use crate::vector::{has_bar_pattern, BAR_FLAG, V1_DIM};
 
-const MAGIC: &[u8; 8] = b"NKHEAD03";
-const MAGIC_V2: &[u8; 8] = b"NKHEAD02";
-const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
-/// The embedding network every `NKHEAD01` head with an embedding was trained on.
-const V1_EMBEDDING: &str = "embed-cnn-v1";
-
-/// Errors from loading a head.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum HeadError {
-    /// Not a head file.
-    #[error("not a necken style-head file (bad magic bytes)")]
-    BadMagic,
-    /// The checksum does not match: the file is truncated or corrupt.
-    #[error("style-head checksum mismatch: the file is truncated or corrupt")]
-    Checksum,
-    /// The payload does not decode.
-    #[error("style-head payload does not decode: {0}")]
-    Decode(String),
-    /// Trained for another feature layout.
-    #[error(
-        "style head expects feature version {found}, this necken computes versions 1 to {expected}"
-    )]
-    FeatureVersion {
-        /// In the file.
-        found: u32,
-        /// Computed here.
-        expected: u32,
-    },
-    /// Inconsistent shapes.
-    #[error("style head is malformed: {0}")]
-    Shape(String),
-}
+mod file;
+pub use file::HeadError;
 
 /// One dense layer: `out = W · in + b`, row-major `W` of `outputs × inputs`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,44 +54,6 @@ pub struct StyleHead {
     pub window_temperature: f32,
 }
 
-/// The fields every head file has, in their order (postcard writes a nested struct as its
-/// fields, so the older layouts below are this and what each version added).
-#[derive(Deserialize)]
-struct HeadCore {
-    id: String,
-    feature_version: u32,
-    classes: Vec<Style>,
-    feature_mean: Vec<f32>,
-    feature_scale: Vec<f32>,
-    layers: Vec<Dense>,
-    trained_on: String,
-}
-
-impl HeadCore {
-    /// The head of an older file: windows read as tracks.
-    fn into_head(self, embedding_model: Option<String>) -> StyleHead {
-        StyleHead {
-            id: self.id,
-            feature_version: self.feature_version,
-            classes: self.classes,
-            feature_mean: self.feature_mean,
-            feature_scale: self.feature_scale,
-            layers: self.layers,
-            trained_on: self.trained_on,
-            embedding_model,
-            window_temperature: 1.0,
-        }
-    }
-}
-
-/// The `NKHEAD02` layout: a [`StyleHead`] without its window temperature (`NKHEAD01` is the
-/// core alone).
-#[derive(Deserialize)]
-struct HeadV2 {
-    core: HeadCore,
-    embedding_model: Option<String>,
-}
-
 /// The network an embedding model id names: its int8 variant reads as the float network.
 pub fn embedding_network(model_id: &str) -> &str {
     model_id.strip_suffix("-int8").unwrap_or(model_id)
@@ -168,115 +94,22 @@ impl StyleHead {
         self.feature_mean.get(flag).is_some_and(|m| *m > 0.5)
     }
 
-    /// Serializes with magic and checksum.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = MAGIC.to_vec();
-        out.extend(postcard::to_stdvec(self).expect("a head always encodes"));
-        let sum = Sha256::digest(&out);
-        out.extend_from_slice(&sum);
-        out
-    }
-
-    /// Parses and validates a head file's bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<StyleHead, HeadError> {
-        if bytes.len() < MAGIC.len() + 32 {
-            return Err(HeadError::BadMagic);
-        }
-        let magic = &bytes[..MAGIC.len()];
-        if magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1 {
-            return Err(HeadError::BadMagic);
-        }
-        let (body, sum) = bytes.split_at(bytes.len() - 32);
-        if Sha256::digest(body).as_slice() != sum {
-            return Err(HeadError::Checksum);
-        }
-        let payload = &body[MAGIC.len()..];
-        let decode_error = |e: postcard::Error| HeadError::Decode(e.to_string());
-        let head = if magic == MAGIC {
-            postcard::from_bytes::<StyleHead>(payload).map_err(decode_error)?
-        } else if magic == MAGIC_V2 {
-            let v2: HeadV2 = postcard::from_bytes(payload).map_err(decode_error)?;
-            v2.core.into_head(v2.embedding_model)
-        } else {
-            let v1: HeadCore = postcard::from_bytes(payload).map_err(decode_error)?;
-            let mut head = v1.into_head(None);
-            if head.expects_embedding() {
-                head.embedding_model = Some(V1_EMBEDDING.to_string());
-            }
-            head
-        };
-        head.validate()?;
-        Ok(head)
-    }
-
     /// The head as the live windows read it: its last layer divided by the window
     /// temperature, so that a window's probabilities are as calibrated as a track's.
     pub fn for_windows(&self) -> StyleHead {
         let mut head = self.clone();
-        if self.window_temperature != 1.0 {
-            let last = head.layers.last_mut().expect("a validated head has layers");
-            for v in last.weights.iter_mut().chain(last.bias.iter_mut()) {
-                *v /= self.window_temperature;
-            }
-        }
+        head.divide_logits(f64::from(self.window_temperature));
         head.window_temperature = 1.0;
         head
     }
 
-    /// SHA-256 of the serialized head.
-    pub fn sha256(&self) -> [u8; 32] {
-        Sha256::digest(self.to_bytes()).into()
-    }
-
-    fn validate(&self) -> Result<(), HeadError> {
-        let Some(dim) = dim_of_version(self.feature_version) else {
-            return Err(HeadError::FeatureVersion {
-                found: self.feature_version,
-                expected: FEATURE_VERSION,
-            });
-        };
-        if self.feature_mean.len() != dim || self.feature_scale.len() != dim {
-            return Err(HeadError::Shape(format!(
-                "normalization has {} means and {} scales, expected {dim} (feature version {})",
-                self.feature_mean.len(),
-                self.feature_scale.len(),
-                self.feature_version
-            )));
+    /// Divides the logits by the temperature `t` (folded into the last layer; computed in
+    /// f64, which rounds an f32 divisor's quotient exactly as f32 division would).
+    pub fn divide_logits(&mut self, t: f64) {
+        let last = self.layers.last_mut().expect("a validated head has layers");
+        for v in last.weights.iter_mut().chain(last.bias.iter_mut()) {
+            *v = (f64::from(*v) / t) as f32;
         }
-        if self
-            .feature_scale
-            .iter()
-            .any(|s| *s == 0.0 || !s.is_finite())
-        {
-            return Err(HeadError::Shape(
-                "a feature scale is zero or not finite".into(),
-            ));
-        }
-        let mut width = dim as u32;
-        for (i, l) in self.layers.iter().enumerate() {
-            if l.inputs != width
-                || l.weights.len() as u64 != l.inputs as u64 * l.outputs as u64
-                || l.bias.len() != l.outputs as usize
-            {
-                return Err(HeadError::Shape(format!(
-                    "layer {i} has inconsistent sizes"
-                )));
-            }
-            width = l.outputs;
-        }
-        if !(self.window_temperature.is_finite() && self.window_temperature > 0.0) {
-            return Err(HeadError::Shape(format!(
-                "window temperature {} is not a positive number",
-                self.window_temperature
-            )));
-        }
-        if self.layers.is_empty() || width as usize != self.classes.len() {
-            return Err(HeadError::Shape(format!(
-                "last layer has {width} outputs for {} classes",
-                self.classes.len()
-            )));
-        }
-        Ok(())
     }
 
     /// Class probabilities (softmax) for a feature vector of [`crate::vector::FEATURE_DIM`]
@@ -327,7 +160,7 @@ impl StyleHead {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vector::FEATURE_DIM;
+    use crate::vector::{FEATURE_DIM, FEATURE_VERSION};
 
     pub(crate) fn tiny_head() -> StyleHead {
         let classes = vec![Style::Polska, Style::Polka];

@@ -80,14 +80,6 @@ fn nll(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
         / examples.len().max(1) as f64
 }
 
-/// Divides the head's logits by `t` (folded into its last layer).
-pub fn apply_temperature(head: &mut StyleHead, t: f64) {
-    let last = head.layers.last_mut().expect("a validated head has layers");
-    for v in last.weights.iter_mut().chain(last.bias.iter_mut()) {
-        *v = (*v as f64 / t) as f32;
-    }
-}
-
 /// Fits and sets the head's window temperature on held-out window-length examples, after its
 /// track calibration (which stays in the last layer): what the live windows then read is
 /// [`StyleHead::for_windows`]. Returns the temperature.
@@ -103,7 +95,7 @@ pub fn calibrate_windows(head: &mut StyleHead, windows: &[(Vec<f32>, Style)]) ->
 pub fn fit_temperature(head: &StyleHead, validation: &[(Vec<f32>, Style)]) -> f64 {
     let cost = |log_t: f64| {
         let mut h = head.clone();
-        apply_temperature(&mut h, log_t.exp());
+        h.divide_logits(log_t.exp());
         nll(&h, validation)
     };
     let golden = (5f64.sqrt() - 1.0) / 2.0;
@@ -195,7 +187,7 @@ mod tests {
         let t = fit_temperature(&head, &valid);
         assert!(t > 1.5, "an over-fitted head needs cooling, got T = {t}");
         let mut calibrated = head.clone();
-        apply_temperature(&mut calibrated, t);
+        calibrated.divide_logits(t);
         assert!(nll(&calibrated, &valid) < nll(&head, &valid));
         let before = answers(&head, &valid);
         let after = answers(&calibrated, &valid);
@@ -221,7 +213,7 @@ mod tests {
         let mut head = fit_linear_head(&examples(1, 60), &TrainConfig::default(), "t", "").unwrap();
         let tracks = examples(2, 400);
         let track_t = fit_temperature(&head, &tracks);
-        apply_temperature(&mut head, track_t);
+        head.divide_logits(track_t);
         let windows: Vec<_> = examples(5, 400)
             .into_iter()
             .zip(examples(6, 400))

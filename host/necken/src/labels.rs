@@ -2,7 +2,7 @@
 //! columns, as the corpus generators write them.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use necken_core::style::Style;
 
@@ -14,6 +14,15 @@ pub fn stem_of(source_path: &str) -> String {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// Reads the `clip` → style pairs of every file (a later file's clip wins).
+pub fn read_all_labels(paths: &[PathBuf]) -> CliResult<HashMap<String, Style>> {
+    let mut labels = HashMap::new();
+    for path in paths {
+        labels.extend(read_labels(path)?);
+    }
+    Ok(labels)
 }
 
 /// Reads `clip` → style.

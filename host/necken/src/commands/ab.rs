@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::models::load_head_file;
 use super::{exit_status, report_track_error, CliResult, Context};
-use crate::labels::{read_labels, stem_of};
+use crate::labels::{read_all_labels, stem_of};
 
 /// Arguments of `necken ab`.
 #[derive(clap::Args)]
@@ -203,10 +203,7 @@ fn matrix_json(m: &Matrix) -> Value {
 /// Compares the heads over the store.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
     let (a, b) = (load_head_file(&args.a)?, load_head_file(&args.b)?);
-    let mut labels = HashMap::new();
-    for l in &args.labels {
-        labels.extend(read_labels(l)?);
-    }
+    let labels = read_all_labels(&args.labels)?;
     let store = ctx.open_existing_store()?;
     let start = Instant::now();
     let c = compare(&store, [&a, &b], &labels)?;

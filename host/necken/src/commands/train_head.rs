@@ -1,6 +1,5 @@
 //! `necken train-head`: fit a style head on stored tracks with known styles.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +10,7 @@ use necken_store::ArtifactStore;
 
 use super::{CliResult, Context};
 use crate::calibrate;
-use crate::labels::{read_labels, stem_of};
+use crate::labels::{read_all_labels, stem_of};
 use crate::train::{fit_linear_head, TrainConfig};
 
 /// Arguments of `necken train-head`.
@@ -48,18 +47,9 @@ pub struct Args {
 
 /// Fits a linear head on every stored track whose file stem has a label.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let mut labels = HashMap::new();
-    for l in &args.labels {
-        labels.extend(read_labels(l)?);
-    }
-    let mut held_out = HashMap::new();
-    for l in &args.calibrate {
-        held_out.extend(read_labels(l)?);
-    }
-    let mut window_held_out = HashMap::new();
-    for l in &args.calibrate_windows {
-        window_held_out.extend(read_labels(l)?);
-    }
+    let labels = read_all_labels(&args.labels)?;
+    let held_out = read_all_labels(&args.calibrate)?;
+    let window_held_out = read_all_labels(&args.calibrate_windows)?;
     let store = ctx.open_existing_store()?;
     let mut examples = Vec::new();
     let mut validation = Vec::new();
@@ -134,7 +124,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         }
         let before = calibrate::reliability(&head, &validation);
         let t = calibrate::fit_temperature(&head, &validation);
-        calibrate::apply_temperature(&mut head, t);
+        head.divide_logits(t);
         let after = calibrate::reliability(&head, &validation);
         eprint!(
             "{}{}",

@@ -5,7 +5,7 @@
 
 mod charts;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +19,7 @@ use necken_store::{ArtifactStore, TrackId, TrackRecord};
 use plotters::prelude::*;
 
 use crate::commands::{exit_status, report_track_error, CliResult, Context};
-use crate::labels::{read_labels, stem_of};
+use crate::labels::{read_all_labels, stem_of};
 
 /// Arguments of `necken report`.
 #[derive(clap::Args)]
@@ -77,10 +77,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         Some(p) => Some(crate::commands::models::load_head_file(p)?),
         None => None,
     };
-    let mut labels = HashMap::new();
-    for l in &args.labels {
-        labels.extend(read_labels(l)?);
-    }
+    let labels = read_all_labels(&args.labels)?;
     let store = ctx.open_existing_store()?;
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let chosen = chosen_tracks(&store, &args)?;
