@@ -210,12 +210,12 @@ mod tests {
         assert_eq!(v10.window_temperature, 1.0);
         assert_eq!(v10.for_windows().layers, v10.layers);
         // The default head was calibrated on window-length excerpts: less sure on them.
-        let v11 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v11.nkhead"));
-        let v11 = v11.unwrap();
+        let v12 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v12.nkhead"));
+        let v12 = v12.unwrap();
         assert!(
-            (v11.window_temperature - 1.394).abs() < 0.001,
+            (v12.window_temperature - 1.488).abs() < 0.001,
             "{}",
-            v11.window_temperature
+            v12.window_temperature
         );
         head.window_temperature = 0.0;
         assert!(matches!(
