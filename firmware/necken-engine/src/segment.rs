@@ -2,6 +2,7 @@
 //! the source or at the longest segment, with their full artifacts.
 
 use necken_analysis::{analyze_frames, attach_embeddings, EmbedRun, StageTimes};
+use necken_core::codec;
 use necken_core::notation::interpret;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::StreamingBeatActivation;
@@ -172,7 +173,8 @@ impl Engine {
                 (track_id(h), format!("{}#{}", self.source.name, seg.part))
             }
         };
-        let reading = interpret(&artifacts, &tags, self.head());
+        let stored = codec::as_stored(&artifacts);
+        let reading = interpret(&stored, &tags, self.head());
         let (classification, beats_per_bar) = (
             reading.classification,
             reading.artifacts.rhythm.beats_per_bar,

@@ -200,6 +200,37 @@ fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
     assert!((d - 20.0).abs() < 0.1, "{d}");
 }
 
+/// The track's style is decided on its stored record, as `necken reanalyze` decides it: the
+/// same probabilities to the bit (decided on the full-precision artifacts, a track near a
+/// threshold was named one thing when stored and another when read back).
+#[cfg(feature = "models")]
+#[test]
+fn a_segment_is_classified_as_its_stored_record_reads() {
+    use necken_model_files::ModelChoice;
+    let models = crate::models::load(
+        &ModelChoice::Default,
+        &ModelChoice::Default,
+        &ModelChoice::Default,
+        4,
+        &[],
+    )
+    .unwrap();
+    let head = models.style.clone().expect("the default head");
+    let source = SourceInfo {
+        name: "a.wav".into(),
+        file: Some((TrackId([7; 16]), Tags::default())),
+    };
+    let mut engine = Engine::new(settings(), models, source, ANALYSIS_RATE, 1).unwrap();
+    let mut events = Vec::new();
+    run(&mut engine, &clicks(24.0, 150.0, 3), &mut events);
+    engine.finish(&mut |e| events.push(e));
+    let segment = segments_of(&events)[0];
+    let record = necken_core::codec::encode(&segment.artifacts);
+    let (_, read_back) =
+        necken_core::reanalyze(&record, &segment.tags, Some(head.as_ref())).unwrap();
+    assert_eq!(segment.classification, read_back);
+}
+
 #[test]
 fn without_a_beat_network_the_artifacts_list_no_model() {
     let source = SourceInfo {

@@ -327,6 +327,15 @@ fn analyze_skips_unchanged_files_and_reports_bad_ones() {
     );
     let vocal = v["vocal_score"].as_f64().expect("a vocal score");
     assert!(vocal < 0.5, "the demo clip is instrumental: {v}");
+    // The style analyze prints is the stored record's: reanalyze reads the same, to the bit
+    // (it was decided on the full-precision artifacts once, and a track near a threshold
+    // changed its name when read back).
+    let o = necken(&store, &["reanalyze", "--json"]);
+    let r: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&r["style"], &r["confidence"]),
+        (&v["style"], &v["confidence"])
+    );
     let o = necken(&store, &["analyze", demo.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(stderr(&o).contains("1 unchanged"), "{}", stderr(&o));

@@ -175,8 +175,16 @@ fn analyze_one(
         .into());
     }
     let meta = TrackMeta::from_artifacts(id, path.display().to_string(), analysis.tags.clone(), a);
-    store.put(&meta, &codec::encode(a))?;
-    let reading = interpret(a, &analysis.tags, head);
+    let record = codec::encode(a);
+    store.put(&meta, &record)?;
+    // Decided on what was stored, as `reanalyze` will decide it.
+    let stored = codec::decode(&record).map_err(|e| {
+        format!(
+            "{}: the record just stored does not decode: {e}",
+            path.display()
+        )
+    })?;
+    let reading = interpret(&stored, &analysis.tags, head);
     let (f, c) = (&reading.features, &reading.classification);
     let row = Row {
         file: path.display().to_string(),
