@@ -80,7 +80,8 @@ fn the_default_models_hold_up_in_the_hall_subset() {
 // style-head-v9 (the mean bar; 2026-12-06): F 0.905, 8/8, 6/8 (vals and mazurka "unknown"),
 // none confident and wrong; with the tracker's leaning mazurka bars and style-head-v10:
 // F 0.936, 8/8, 6/8, none confident and wrong; with style-head-v11 (2026-12-07): F 0.936,
-// 8/8, 7/8, none confident and wrong; with style-head-v12 (2026-12-07, ninth session) the same.
+// 8/8, 7/8, none confident and wrong; with style-head-v12 and v13 (2026-12-07, ninth
+// session) the same.
 const FLOOR_F: f64 = 0.88;
 const FLOOR_FAMILY: usize = 7;
 const FLOOR_STYLE: usize = 5;

@@ -210,12 +210,12 @@ mod tests {
         assert_eq!(v10.window_temperature, 1.0);
         assert_eq!(v10.for_windows().layers, v10.layers);
         // The default head was calibrated on window-length excerpts: less sure on them.
-        let v12 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v12.nkhead"));
-        let v12 = v12.unwrap();
+        let v13 = StyleHead::from_bytes(include_bytes!("../../../models/style-head-v13.nkhead"));
+        let v13 = v13.unwrap();
         assert!(
-            (v12.window_temperature - 1.488).abs() < 0.001,
+            (v13.window_temperature - 1.667).abs() < 0.001,
             "{}",
-            v12.window_temperature
+            v13.window_temperature
         );
         head.window_temperature = 0.0;
         assert!(matches!(

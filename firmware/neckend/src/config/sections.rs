@@ -126,8 +126,9 @@ impl Default for AudioSection {
 /// (t9, t9-hall, t9-hall2; docs/accuracy.md) and 0.5 has the most time right less twice the
 /// time wrong (a wrong style costs the dancers more than "not sure"). With `style-head-v12`,
 /// on a larger generated hall set, 0.5 is the one setting that meets both live targets (first
-/// right within 10 s, wrong at most 10 % of the time; 0.45 is wrong more, 0.55 later). Heads without a window
-/// temperature (v10 and older) are surer on windows than they are right: 0.6 suited them.
+/// right within 10 s, wrong at most 10 % of the time; 0.45 is wrong more, 0.55 later), and
+/// v13 meets them there at 0.5 too. Heads without a window temperature (v10 and older) are
+/// surer on windows than they are right: 0.6 suited them.
 pub const LIVE_MIN_CONFIDENCE: f32 = 0.5;
 
 /// `[analysis]`.
