@@ -22,6 +22,8 @@ const FILE_PULSE: usize = 500;
 pub struct Analysis {
     /// The raw artifacts.
     pub artifacts: RawArtifacts,
+    /// Their record as it is to be stored.
+    pub record: Vec<u8>,
     /// Tags read from the file.
     pub tags: Tags,
     /// Decoder facts.
@@ -100,6 +102,7 @@ pub fn analyze_file(path: &Path, options: &AnalysisOptions) -> Result<Analysis, 
     times.decode = start.elapsed().saturating_sub(measured + analysis);
     Ok(Analysis {
         artifacts: segment.artifacts,
+        record: segment.record,
         tags: info.tags.clone(),
         decode: info,
         times,

@@ -173,7 +173,11 @@ impl Engine {
                 (track_id(h), format!("{}#{}", self.source.name, seg.part))
             }
         };
-        let stored = codec::as_stored(&artifacts);
+        // The style is decided on the record as stored (quantized: 8-bit mean embedding, 12-bit
+        // mean bar ...), as `necken reanalyze` can only decide it: on the full-precision values
+        // a track near a threshold was named one thing when stored and another when read back.
+        let record = codec::encode(&artifacts);
+        let stored = codec::decode(&record).expect("a record this build encodes decodes");
         let reading = interpret(&stored, &tags, self.head());
         let (classification, beats_per_bar) = (
             reading.classification,
@@ -184,6 +188,7 @@ impl Engine {
             name,
             tags,
             artifacts,
+            record,
             classification,
             beats_per_bar,
             start_s: seg.start_frame as f64 / FRAME_RATE as f64,

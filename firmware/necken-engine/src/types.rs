@@ -176,7 +176,9 @@ pub struct Segment {
     pub tags: Tags,
     /// The raw artifacts (the tracker's bars, both binary readings).
     pub artifacts: RawArtifacts,
-    /// Its classification with the current style head.
+    /// The artifacts' record as it is stored (`necken_core::codec::encode`, once).
+    pub record: Vec<u8>,
+    /// Its classification with the current style head, decided on the record.
     pub classification: Classification,
     /// Beats per bar as the decided dance is notated ([`necken_core::notation`]).
     pub beats_per_bar: Option<u8>,

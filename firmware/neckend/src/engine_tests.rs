@@ -225,9 +225,12 @@ fn a_segment_is_classified_as_its_stored_record_reads() {
     run(&mut engine, &clicks(24.0, 150.0, 3), &mut events);
     engine.finish(&mut |e| events.push(e));
     let segment = segments_of(&events)[0];
-    let record = necken_core::codec::encode(&segment.artifacts);
+    assert_eq!(
+        segment.record,
+        necken_core::codec::encode(&segment.artifacts)
+    );
     let (_, read_back) =
-        necken_core::reanalyze(&record, &segment.tags, Some(head.as_ref())).unwrap();
+        necken_core::reanalyze(&segment.record, &segment.tags, Some(head.as_ref())).unwrap();
     assert_eq!(segment.classification, read_back);
 }
 

@@ -5,7 +5,6 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use necken_core::codec;
 use necken_store::{ArtifactStore, Retention, SledStore, TrackMeta};
 
 use crate::engine::EngineEvent;
@@ -133,13 +132,15 @@ impl Outputs {
             EngineEvent::Segment(seg) => {
                 let a = &seg.artifacts;
                 let meta = TrackMeta::from_artifacts(seg.id, seg.name.clone(), seg.tags.clone(), a);
-                let encoded = codec::encode(a);
-                if let Err(e) = self.store.put(&meta, &encoded) {
+                if let Err(e) = self.store.put(&meta, &seg.record) {
                     log::error!("{}: cannot store the track: {e}", seg.name);
                     return;
                 }
                 self.stored += 1;
-                self.enforce_retention(Retention::record_bytes(encoded.len(), &meta.source_path));
+                self.enforce_retention(Retention::record_bytes(
+                    seg.record.len(),
+                    &meta.source_path,
+                ));
                 let p = TrackPayload::from_segment(&seg, ts);
                 log::info!(
                     "stored {} ({}): {} {:.1} s, {} beats",

@@ -56,15 +56,6 @@ pub fn encode(artifacts: &RawArtifacts) -> Vec<u8> {
     out
 }
 
-/// The artifacts as their stored record reads them: encoded and decoded again, so quantized
-/// (8-bit mean embedding, 12-bit mean bar, coded beat energies ...). A track's style is decided
-/// on these, not on the analysis' full-precision values: `necken reanalyze` can only read the
-/// record, and a track near a threshold must not be named one thing when it is analyzed and
-/// another when it is read back.
-pub fn as_stored(artifacts: &RawArtifacts) -> RawArtifacts {
-    decode(&encode(artifacts)).expect("a record this build encodes decodes")
-}
-
 /// Reads the schema version of a record without decoding the payload.
 pub fn record_version(bytes: &[u8]) -> Result<u32, CodecError> {
     let (version, _) = postcard::take_from_bytes::<u32>(bytes)?;

@@ -175,10 +175,9 @@ fn analyze_one(
         .into());
     }
     let meta = TrackMeta::from_artifacts(id, path.display().to_string(), analysis.tags.clone(), a);
-    let record = codec::encode(a);
-    store.put(&meta, &record)?;
+    store.put(&meta, &analysis.record)?;
     // Decided on what was stored, as `reanalyze` will decide it.
-    let stored = codec::decode(&record).map_err(|e| {
+    let stored = codec::decode(&analysis.record).map_err(|e| {
         format!(
             "{}: the record just stored does not decode: {e}",
             path.display()
