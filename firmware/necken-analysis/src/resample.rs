@@ -10,6 +10,18 @@ use rubato::{Fft, FixedSync, Resampler};
 /// measurably with it than with 1024 (docs/benchmarks.md).
 pub const CHUNK: usize = 256;
 
+/// See [`StreamResampler::block_in`].
+fn fft_block_in(from: u32, to: u32, chunk: usize) -> u64 {
+    let gcd = |mut a: u64, mut b: u64| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let numerator = from as u64 / gcd(from as u64, to as u64);
+    (chunk as u64).div_ceil(numerator) * numerator
+}
+
 /// A mono resampler fed in arbitrary chunks.
 pub struct StreamResampler {
     rs: Fft<f32>,
@@ -19,6 +31,9 @@ pub struct StreamResampler {
     delay_left: usize,
     input_total: u64,
     output_total: u64,
+    /// Input samples of rubato's FFT block: the smallest multiple of the rates' reduced
+    /// numerator that holds a chunk. Its output comes with the next block.
+    block_in: u64,
 }
 
 impl StreamResampler {
@@ -34,6 +49,7 @@ impl StreamResampler {
             pending: Vec::new(),
             input_total: 0,
             output_total: 0,
+            block_in: fft_block_in(from, to, chunk),
         })
     }
 
@@ -49,6 +65,26 @@ impl StreamResampler {
             self.process(need, u64::MAX, emit);
         }
         self.pending.drain(..start);
+    }
+
+    /// Input samples still to push before at least `output` more resampled samples are out,
+    /// at most one of rubato's FFT blocks more than needed: it works in blocks of its own size
+    /// and gives a block's output with the next one, so the count is reckoned from the input
+    /// taken.
+    pub fn input_for_output(&self, output: usize) -> usize {
+        if output == 0 {
+            return 0;
+        }
+        let chunk = self.rs.input_frames_next() as u64;
+        let processed = self.input_total - self.pending.len() as u64;
+        let raw_wanted = self.output_total + output as u64 + self.rs.output_delay() as u64;
+        let input_wanted =
+            (raw_wanted as f64 / self.rs.resample_ratio()).ceil() as u64 + self.block_in;
+        let chunks = input_wanted
+            .saturating_sub(processed)
+            .div_ceil(chunk)
+            .max(1);
+        (chunks * chunk).saturating_sub(self.pending.len() as u64) as usize
     }
 
     /// Pushes the rest through with silence until every input sample has its output.
@@ -107,5 +143,32 @@ mod tests {
             .unwrap()
             .0;
         assert!((peak as i64 - 16_000).abs() <= 1, "peak at {peak}");
+    }
+
+    /// A live source sleeps until the samples `input_for_output` names are there: with them
+    /// the wanted output is out, and at most one FFT block's output more than that.
+    #[test]
+    fn the_input_named_for_an_output_gives_it_and_at_most_a_block_more() {
+        for (from, piece) in [(48_000, 480), (44_100, 441), (22_050, 1000)] {
+            let mut rs = StreamResampler::new(from, 16_000, CHUNK).unwrap();
+            let per_block = (rs.block_in as f64 * rs.rs.resample_ratio()).ceil();
+            let mut emitted = 0usize;
+            for step in 0..200 {
+                let wanted = 1 + step % 400;
+                let need = rs.input_for_output(wanted);
+                let before = emitted;
+                rs.push(&vec![0.1; need], &mut |s| emitted += s.len());
+                let got = emitted - before;
+                assert!(
+                    got >= wanted,
+                    "{from} Hz: {need} samples gave {got} of {wanted}"
+                );
+                assert!(
+                    (got as f64) < wanted as f64 + 2.0 * per_block,
+                    "{from} Hz: {need} samples for {wanted} gave {got}"
+                );
+                rs.push(&vec![0.1; piece], &mut |s| emitted += s.len());
+            }
+        }
     }
 }

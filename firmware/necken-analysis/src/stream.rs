@@ -101,6 +101,16 @@ impl FrameStream {
         self.mono = mono;
     }
 
+    /// Samples (per channel, at the source rate) still to push before `frames` more frames
+    /// are out: a live source can sleep until then.
+    pub fn samples_until_frames(&self, frames: usize) -> usize {
+        let analysis = self.frontend.samples_until_frames(frames);
+        match &self.resampler {
+            Some(rs) => rs.input_for_output(analysis),
+            None => analysis,
+        }
+    }
+
     /// Flushes the resampler and the front end: the last samples get their frames.
     pub fn finish(&mut self, emit: &mut dyn FnMut(FrameFeatures)) {
         self.forward(&[], true, emit);

@@ -197,11 +197,28 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// Samples per channel fed at a time, live and paced: one 10 ms frame. A network pulse
-    /// (40 ms) at a time saved no measurable CPU here and put the beat events' p95 latency
-    /// from 58 to 65 ms (docs/benchmarks.md), so frames go in as they complete.
+    /// Samples per channel of one block, a 10 ms frame at the source's rate: live and paced
+    /// sources feed whole blocks, [`Engine::blocks_wanted`] of them at a time.
     pub fn block_len(&self) -> usize {
         (self.stream.sample_rate() as usize / FRAME_RATE as usize).max(1)
+    }
+
+    /// Blocks to feed before the engine can say anything new: with a beat network, those that
+    /// complete its next pulse (nothing reaches the tracker before the pulse runs), else those
+    /// that complete the next frame. A live source that waits for them wakes once per pulse
+    /// instead of once per block: each wake-up finds the per-frame state cold in the cache,
+    /// and on a shared VM the per-frame work paced at 100 wake-ups a second cost about three
+    /// times what it costs as fast as possible (docs/benchmarks.md). Beats leave as early as
+    /// before: the block that completes the pulse is fed when it arrives.
+    pub fn blocks_wanted(&self) -> usize {
+        let frames = match &self.net {
+            Some(net) => net.frames_until_run(),
+            None => 1,
+        };
+        self.stream
+            .samples_until_frames(frames.max(1))
+            .div_ceil(self.block_len())
+            .max(1)
     }
 
     /// Seconds of audio consumed.

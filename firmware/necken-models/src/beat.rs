@@ -252,6 +252,12 @@ impl BeatNetStream {
         (self.taken - self.given) as usize
     }
 
+    /// Frames still to push before the network runs again (the rest of its pulse; a graph
+    /// with a delay gives nothing for its first runs).
+    pub fn frames_until_run(&self) -> usize {
+        self.pulse - self.input.len() / self.bands
+    }
+
     /// The source ended: completes the last pulse (and an offline network's look-ahead) with
     /// silent frames (a causal network's earlier output cannot change), appends the
     /// probabilities of every frame taken and drops those of the padding.
@@ -308,6 +314,10 @@ impl StreamingBeatActivation for BeatNetStream {
 
     fn pending(&self) -> usize {
         BeatNetStream::pending(self)
+    }
+
+    fn frames_until_run(&self) -> usize {
+        BeatNetStream::frames_until_run(self)
     }
 
     fn finish(&mut self, out: &mut Vec<[f32; 2]>) -> Result<(), String> {

@@ -139,6 +139,14 @@ impl SpectralFrontEnd {
         }
     }
 
+    /// Samples still to push before `frames` more frames are out.
+    pub fn samples_until_frames(&self, frames: usize) -> usize {
+        if frames == 0 {
+            return 0;
+        }
+        (FRAME + (frames - 1) * HOP).saturating_sub(self.buffer.len())
+    }
+
     /// Flushes the tail with silence so the last samples get frames too.
     pub fn finish(&mut self, emit: &mut dyn FnMut(FrameFeatures)) {
         let pad = vec![0.0; FRAME / 2];
@@ -255,6 +263,19 @@ fn filterbank() -> Vec<Band> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_samples_named_for_frames_give_exactly_those_frames() {
+        let mut fe = SpectralFrontEnd::new();
+        for k in [1, 4, 1, 3, 7, 2] {
+            let need = fe.samples_until_frames(k);
+            let mut frames = 0;
+            fe.push(&vec![0.01; need - 1], &mut |_| frames += 1);
+            assert_eq!(frames, k - 1, "one sample short of {k}");
+            fe.push(&[0.01], &mut |_| frames += 1);
+            assert_eq!(frames, k);
+        }
+    }
 
     #[test]
     fn clicks_give_flux_peaks_at_their_frames() {

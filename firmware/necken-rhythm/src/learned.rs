@@ -47,6 +47,8 @@ pub trait StreamingBeatActivation: Send {
     fn push(&mut self, bands: &[f32], out: &mut Vec<[f32; 2]>) -> Result<(), String>;
     /// Frames taken whose probabilities are not out yet.
     fn pending(&self) -> usize;
+    /// Frames still to push before the network runs again (the rest of its pulse).
+    fn frames_until_run(&self) -> usize;
     /// The source ended: appends the probabilities of the frames still pending (the last
     /// pulse is completed with silent frames, which cannot change a causal network's earlier
     /// output).

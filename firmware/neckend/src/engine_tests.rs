@@ -275,3 +275,73 @@ fn a_long_window_still_classifies_a_tune_after_its_first_seconds() {
         "first style message at {first_style:?}"
     );
 }
+
+/// Live and paced sources feed as many whole blocks as the engine wants: one wake-up per
+/// network pulse instead of one per frame. Each such feed completes a pulse once the stream
+/// is under way, and the beats are those of feeding block by block.
+#[cfg(feature = "models")]
+#[test]
+fn feeding_the_blocks_the_engine_wants_completes_a_pulse_each_time_and_changes_no_beat() {
+    use necken_model_files::ModelChoice;
+    let engine_for = || {
+        let models = crate::models::load(
+            &ModelChoice::Default,
+            &ModelChoice::Off,
+            &ModelChoice::Off,
+            4,
+            &[],
+        )
+        .unwrap();
+        let mut settings = settings();
+        settings.beat_pulse = 4;
+        let source = SourceInfo {
+            name: "live:test".into(),
+            file: None,
+        };
+        Engine::new(settings, models, source, 48_000, 1).unwrap()
+    };
+    let audio = clicks(12.0, 126.0, 3);
+    // The clicks at 48 kHz (each 16 kHz sample three times: the test needs a block of 480).
+    let audio: Vec<f32> = audio.iter().flat_map(|&s| [s, s, s]).collect();
+    let beats = |events: &[EngineEvent]| -> Vec<BeatInfo> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                EngineEvent::Beat(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+
+    let mut by_block = engine_for();
+    let block = by_block.block_len();
+    assert_eq!(block, 480);
+    let mut one_at_a_time = Vec::new();
+    for chunk in audio.chunks(block) {
+        by_block.push(chunk, &mut |e| one_at_a_time.push(e));
+    }
+
+    let mut by_pulse = engine_for();
+    let mut as_wanted = Vec::new();
+    let (mut fed, mut feeds, mut whole_pulses) = (0, 0, 0);
+    while fed < audio.len() {
+        let wanted = by_pulse.blocks_wanted();
+        // The first frame needs the front end's whole window (64 ms) and the resampler's delay.
+        assert!((1..=8).contains(&wanted), "{wanted}");
+        let end = (fed + wanted * block).min(audio.len());
+        by_pulse.push(&audio[fed..end], &mut |e| as_wanted.push(e));
+        fed = end;
+        if fed > 48_000 {
+            feeds += 1;
+            whole_pulses += usize::from(by_pulse.blocks_wanted() == 4);
+        }
+    }
+    assert!(
+        whole_pulses * 10 >= feeds * 9,
+        "{whole_pulses} of {feeds} feeds completed a pulse"
+    );
+    assert!(feeds * 4 <= audio.len() / block + 8, "{feeds} feeds");
+    let (a, b) = (beats(&one_at_a_time), beats(&as_wanted));
+    assert!(a.len() > 15, "{} beats", a.len());
+    assert_eq!(a, b);
+}

@@ -73,13 +73,13 @@ impl AudioSink for EngineSink<'_> {
             return;
         };
         let clock = self.pacer.clock();
-        // Whole blocks (the decoder's packets are of any size), so that paced beats leave when
-        // they happen, not a packet later. A block is fed when its last sample would have
-        // arrived, as live capture delivers it.
-        let piece = engine.block_len() * self.channels;
+        // Whole blocks, as many as the engine wants at a time (the decoder's packets are of any
+        // size), so that paced beats leave when they happen, not a packet later. They are fed
+        // when their last sample would have arrived, as live capture delivers them.
         let mut rest = interleaved;
         while !rest.is_empty() {
-            let take = (piece - self.pending.len()).min(rest.len());
+            let piece = engine.blocks_wanted() * engine.block_len() * self.channels;
+            let take = (piece.saturating_sub(self.pending.len())).min(rest.len());
             self.pending.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.pending.len() < piece {

@@ -42,8 +42,9 @@ pub(crate) fn run_live(
         capture.sample_rate,
         1,
     )?;
-    // One block (a frame at the capture rate): the same for every engine of this capture.
-    let mut buffer = vec![0f32; engine.block_len()];
+    // Whole blocks (a frame at the capture rate each), as many as the engine wants at a time.
+    let block = engine.block_len();
+    let mut buffer = Vec::with_capacity(8 * block);
     let (mut last_dropped, mut last_xruns, mut last_bad) = (0, 0, 0);
     let mut last_report = Instant::now();
     while !stop.load(Ordering::Relaxed) {
@@ -67,21 +68,25 @@ pub(crate) fn run_live(
                 log::info!("SIGHUP: the new networks run from now on");
             }
         }
+        let wanted = engine.blocks_wanted() * block;
         let available = capture.consumer.slots();
-        if available < buffer.len() {
-            // Sleep until the block should be there (the card delivers whole periods, so it
-            // may take a little longer), not a fixed poll interval: one wake-up per block.
-            let missing = (buffer.len() - available) as f64 / capture.sample_rate as f64;
+        if available < wanted {
+            // Sleep until the blocks should be there (the card delivers whole periods, so it
+            // may take a little longer), not a fixed poll interval: one wake-up per pulse.
+            let missing = (wanted - available) as f64 / capture.sample_rate as f64;
             std::thread::sleep(Duration::from_secs_f64(missing).max(Duration::from_millis(1)));
             continue;
         }
+        // Behind (a slow moment): all whole blocks there are, so the engine catches up.
+        let take = available - available % block;
         let chunk = capture
             .consumer
-            .read_chunk(buffer.len())
+            .read_chunk(take)
             .map_err(|e| format!("capture ring: {e}"))?;
         let (a, b) = chunk.as_slices();
-        buffer[..a.len()].copy_from_slice(a);
-        buffer[a.len()..a.len() + b.len()].copy_from_slice(b);
+        buffer.clear();
+        buffer.extend_from_slice(a);
+        buffer.extend_from_slice(b);
         chunk.commit_all();
         engine.push(&buffer, &mut |e| out.handle(e, &clock));
         if last_report.elapsed() > Duration::from_secs(10) {
