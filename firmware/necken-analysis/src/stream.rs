@@ -81,6 +81,11 @@ impl FrameStream {
         self.rate
     }
 
+    /// Interleaved channels of the source.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
     /// Feeds interleaved samples (full scale ±1); completed frames go to `emit`.
     pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(FrameFeatures)) {
         let ch = self.channels;

@@ -226,12 +226,18 @@ impl Engine {
         self.frame as f64 / FRAME_RATE as f64
     }
 
-    /// Feeds interleaved samples.
+    /// Feeds interleaved samples, a block at a time however long the slice: a block's mel
+    /// frames reach the open segment's embedding run before a later block can close the
+    /// segment (a live loop catching up once fed 60 s at a time, and the segment it opened
+    /// and closed in one push lost every mel frame).
     pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(EngineEvent)) {
-        let scratch = &mut self.scratch;
-        self.stream.push(interleaved, &mut |f| scratch.push(f));
-        self.process_scratch(emit);
-        self.drain_mel();
+        let piece = self.block_len() * self.stream.channels();
+        for part in interleaved.chunks(piece) {
+            let scratch = &mut self.scratch;
+            self.stream.push(part, &mut |f| scratch.push(f));
+            self.process_scratch(emit);
+            self.drain_mel();
+        }
     }
 
     /// Mel frames go to the open segment's embedding run (between segments they are dropped).

@@ -77,8 +77,10 @@ pub(crate) fn run_live(
             std::thread::sleep(Duration::from_secs_f64(missing).max(Duration::from_millis(1)));
             continue;
         }
-        // Behind (a slow moment): all whole blocks there are, so the engine catches up.
-        let take = available - available % block;
+        // Behind (a slow moment): the whole blocks there are, up to a second's, so the engine
+        // catches up and the loop still looks at reloads and stops.
+        let take = available.min(capture.sample_rate as usize).max(wanted);
+        let take = take - take % block;
         let chunk = capture
             .consumer
             .read_chunk(take)
