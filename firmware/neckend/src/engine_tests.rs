@@ -43,6 +43,23 @@ fn settings() -> EngineSettings {
     }
 }
 
+/// An engine with the built-in default beat network (streamed in pulses of `pulse` frames)
+/// and the embedding network `embed`, on mono audio at `rate`.
+#[cfg(feature = "models")]
+fn with_networks(
+    embed: necken_model_files::ModelChoice,
+    pulse: usize,
+    source: SourceInfo,
+    rate: u32,
+) -> Engine {
+    use necken_model_files::ModelChoice;
+    let models =
+        crate::models::load(&ModelChoice::Default, &embed, &ModelChoice::Off, pulse, &[]).unwrap();
+    let mut settings = settings();
+    settings.beat_pulse = pulse;
+    Engine::new(settings, models, source, rate, 1).unwrap()
+}
+
 fn segments_of(events: &[EngineEvent]) -> Vec<&Segment> {
     events
         .iter()
@@ -155,21 +172,11 @@ fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
     use necken_model_files::ModelChoice;
     // A pulse that does not divide the clip: the last frames need the end-of-source drain
     // (the built-in default networks).
-    let models = crate::models::load(
-        &ModelChoice::Default,
-        &ModelChoice::Default,
-        &ModelChoice::Off,
-        7,
-        &[],
-    )
-    .unwrap();
-    let mut settings = settings();
-    settings.beat_pulse = 7;
     let source = SourceInfo {
         name: "a.wav".into(),
         file: Some((TrackId([9; 16]), Tags::default())),
     };
-    let mut engine = Engine::new(settings, models, source, ANALYSIS_RATE, 1).unwrap();
+    let mut engine = with_networks(ModelChoice::Default, 7, source, ANALYSIS_RATE);
     let mut events = Vec::new();
     let audio = clicks(20.03, 120.0, 3);
     run(&mut engine, &audio, &mut events);
@@ -284,21 +291,11 @@ fn a_long_window_still_classifies_a_tune_after_its_first_seconds() {
 fn feeding_the_blocks_the_engine_wants_completes_a_pulse_each_time_and_changes_no_beat() {
     use necken_model_files::ModelChoice;
     let engine_for = || {
-        let models = crate::models::load(
-            &ModelChoice::Default,
-            &ModelChoice::Off,
-            &ModelChoice::Off,
-            4,
-            &[],
-        )
-        .unwrap();
-        let mut settings = settings();
-        settings.beat_pulse = 4;
         let source = SourceInfo {
             name: "live:test".into(),
             file: None,
         };
-        Engine::new(settings, models, source, 48_000, 1).unwrap()
+        with_networks(ModelChoice::Off, 4, source, 48_000)
     };
     let audio = clicks(12.0, 126.0, 3);
     // The clicks at 48 kHz (each 16 kHz sample three times: the test needs a block of 480).
