@@ -10,20 +10,6 @@ use rubato::{Fft, FixedSync, Resampler};
 /// measurably with it than with 1024 (docs/benchmarks.md).
 pub const CHUNK: usize = 256;
 
-/// Input samples of rubato's FFT block: the smallest multiple of the rates' reduced
-/// numerator that holds a chunk.
-#[cfg(test)]
-fn fft_block_in(from: u32, to: u32, chunk: usize) -> u64 {
-    let gcd = |mut a: u64, mut b: u64| {
-        while b != 0 {
-            (a, b) = (b, a % b);
-        }
-        a
-    };
-    let numerator = from as u64 / gcd(from as u64, to as u64);
-    (chunk as u64).div_ceil(numerator) * numerator
-}
-
 /// A mono resampler fed in arbitrary chunks.
 pub struct StreamResampler {
     rs: Fft<f32>,
@@ -121,6 +107,19 @@ impl StreamResampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Input samples of rubato's FFT block: the smallest multiple of the rates' reduced
+    /// numerator that holds a chunk.
+    fn fft_block_in(from: u32, to: u32, chunk: usize) -> u64 {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        let numerator = from as u64 / gcd(from as u64, to as u64);
+        (chunk as u64).div_ceil(numerator) * numerator
+    }
 
     #[test]
     fn a_click_keeps_its_time_and_the_length_is_exact() {
