@@ -6,6 +6,10 @@
 #   scripts/cross_pi.sh            # build target/aarch64-unknown-linux-gnu/release/neckend
 #   scripts/cross_pi.sh --check    # build, then run both builds on a clip and compare
 #
+# The x86-64 side is target/release/neckend, built here, unless X86_NECKEND names an x86-64
+# neckend already built (CI passes the test build's: the comparison is of architectures, and
+# Rust's optimisation levels do not change float results, so it saves CI a release build).
+#
 # Needs (installed when missing, as root): gcc-aarch64-linux-gnu, libc6-dev-arm64-cross,
 # libasound2-dev:arm64 (multiarch) and qemu-user; the Rust target comes from rustup.
 set -euo pipefail
@@ -35,8 +39,11 @@ echo "built $ARM ($(du -h "$ARM" | cut -f1))"
 
 [ "${1:-}" = "--check" ] || exit 0
 
-cargo build --release --locked -p neckend
-X86=target/release/neckend
+X86=${X86_NECKEND:-}
+if [ -z "$X86" ]; then
+    cargo build --release --locked -p neckend
+    X86=target/release/neckend
+fi
 CLIP=${CLIP:-$(awk -F, 'NR > 1 && $3 == "polska" { print "../shared/corpus/dev/" $2; exit }' ../shared/corpus/dev/labels.csv)}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
