@@ -273,9 +273,9 @@ fn realtime_run_publishes_beats_style_tracks_and_discovery() {
         let lag = b["lag_ms"]
             .as_f64()
             .unwrap_or_else(|| panic!("paced input reports lag: {b}"));
-        // Beats are predicted up to `beat_lead_ms` (60 by default) before the analysed audio
-        // reaches them, never further ahead (a frame of slack for rounding).
-        assert!(lag > -75.0 && lag < 500.0, "lag {lag} ms");
+        // Predicted beats are held until `beat_send_ahead_ms` (20 by default) before they
+        // sound, never sent earlier (a block and a little of slack for rounding).
+        assert!(lag > -35.0 && lag < 500.0, "lag {lag} ms");
     }
 }
 

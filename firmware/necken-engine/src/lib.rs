@@ -12,6 +12,7 @@
 //! capture ring or a decoder, and stores and publishes what comes out.
 #![warn(missing_docs)]
 
+mod beat_send;
 mod file;
 pub mod music;
 mod net_route;
@@ -30,6 +31,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use beat_send::BeatSender;
 use necken_analysis::{AnalysisOptions, FrameStream};
 use necken_core::classify::Tags;
 use necken_core::head::StyleHead;
@@ -67,6 +69,9 @@ pub struct Engine {
     smoother: StyleSmoother,
     scratch: Vec<FrameFeatures>,
     frame: u64,
+    /// Samples per channel fed so far: the audio clock held beats wait on.
+    samples_in: u64,
+    beats: BeatSender,
     since_classify: usize,
     bar: u32,
     segment: Option<OpenSegment>,
@@ -113,6 +118,7 @@ impl Engine {
             options.embedding_model = Some(model.clone());
         }
         let has_net = net.is_some();
+        let beats = BeatSender::new(settings.beat_send_ahead_s.filter(|_| settings.live));
         let mut engine = Engine {
             options,
             window_head: models.style.as_deref().map(StyleHead::for_windows),
@@ -137,6 +143,8 @@ impl Engine {
             source,
             stream,
             frame: 0,
+            samples_in: 0,
+            beats,
             since_classify: 0,
             bar: 0,
             segment: None,
@@ -215,10 +223,22 @@ impl Engine {
             Some(net) => net.frames_until_run(),
             None => 1,
         };
-        self.stream
+        let pulse = self
+            .stream
             .samples_until_frames(frames.max(1))
-            .div_ceil(self.block_len())
-            .max(1)
+            .div_ceil(self.block_len());
+        // A held beat leaves with the block that reaches its time.
+        let beat = self.beats.next_due_s().map_or(usize::MAX, |due| {
+            let samples = (due - self.audio_s()) * self.stream.sample_rate() as f64;
+            (samples.max(0.0).ceil() as usize).div_ceil(self.block_len())
+        });
+        pulse.min(beat).max(1)
+    }
+
+    /// Seconds of audio fed so far (the clock of the audio's arrival; [`Engine::time_s`] is
+    /// that of the frames analysed, which trail it by the front end's window).
+    fn audio_s(&self) -> f64 {
+        self.samples_in as f64 / self.stream.sample_rate() as f64
     }
 
     /// Seconds of audio consumed.
@@ -233,10 +253,12 @@ impl Engine {
     pub fn push(&mut self, interleaved: &[f32], emit: &mut dyn FnMut(EngineEvent)) {
         let piece = self.block_len() * self.stream.channels();
         for part in interleaved.chunks(piece) {
+            self.samples_in += (part.len() / self.stream.channels()) as u64;
             let scratch = &mut self.scratch;
             self.stream.push(part, &mut |f| scratch.push(f));
             self.process_scratch(emit);
             self.drain_mel();
+            self.beats.release(self.audio_s(), emit);
         }
     }
 
@@ -256,6 +278,7 @@ impl Engine {
         self.drain_mel();
         self.drain_net(emit);
         self.flush_held(emit);
+        self.beats.flush(emit);
         self.end_of_source(emit);
         self.close_segment(emit);
     }
@@ -388,13 +411,15 @@ impl Engine {
             if b.number == 1 {
                 self.bar += 1;
             }
-            emit(EngineEvent::Beat(BeatInfo {
+            let beat = BeatInfo {
                 time_s: b.frame as f64 / FRAME_RATE as f64,
                 number: b.number,
                 beats_per_bar: b.beats_per_bar,
                 bar: self.bar.max(1),
                 tempo_bpm: b.tempo_bpm,
-            }));
+            };
+            let now = self.audio_s();
+            self.beats.take(beat, now, emit);
             if let Some(heard) = self.change.push(b.frame, b.beats_per_bar, b.tempo_bpm) {
                 self.next_tune(heard, emit);
             }

@@ -49,6 +49,10 @@ pub struct EngineSettings {
     pub beat_pulse: usize,
     /// Frames ahead at which the streaming tracker reports beats.
     pub beat_lead_frames: usize,
+    /// Live beats are held until this long before their time, so that a beat leaves at the
+    /// same moment wherever in the network's pulse it was found; `None` sends each beat when
+    /// it is found.
+    pub beat_send_ahead_s: Option<f64>,
     /// The wall clock, Unix seconds (injected: the engine reads no clock of its own; it
     /// stamps `since` of published styles and names live segments).
     pub clock: fn() -> u64,
@@ -76,6 +80,7 @@ impl EngineSettings {
             net_share,
             beat_pulse: pulse.max(1),
             beat_lead_frames: 0,
+            beat_send_ahead_s: None,
             clock: system_clock,
         }
     }
@@ -213,14 +218,15 @@ pub enum EngineEvent {
 }
 
 /// Frames the streaming tracker predicts beats ahead of the analysed audio. `lead_frames`
-/// (`[analysis] beat_lead_ms`) makes up for the front end's delay; the beat network's pulse
-/// holds each frame back up to `pulse - 1` frames more, so with the network the lead grows by
-/// half a pulse. Chosen on generated clips (docs/accuracy.md): 80 ms with the 4-frame pulse
-/// (beat latency p95 62 → 38 ms, F within 0.002); the DSP alone keeps 60 ms (dev subset F
-/// 0.881 at 60 ms, 0.879 at 50, 0.872 at 80).
+/// (`[analysis] beat_lead_ms`) makes up for the front end's delay and the time a held beat
+/// leaves before it sounds (`beat_send_ahead_ms`); the beat network's pulse holds each frame
+/// back up to `pulse - 1` frames more, so with the network the lead grows by that much and
+/// every beat the tracker predicts is found before it is due to leave, wherever in the pulse
+/// it falls (130 ms with the 8-frame pulse; chosen on generated clips, docs/accuracy.md). The
+/// DSP alone keeps 60 ms (dev subset F 0.881 at 60 ms, 0.879 at 50, 0.872 at 80).
 pub fn tracker_lead_frames(lead_frames: usize, pulse: usize, network: bool) -> usize {
     if network {
-        lead_frames + pulse / 2
+        lead_frames + pulse.saturating_sub(1)
     } else {
         lead_frames
     }

@@ -43,21 +43,29 @@ fn settings() -> EngineSettings {
     }
 }
 
-/// An engine with the built-in default beat network (streamed in pulses of `pulse` frames)
-/// and the embedding network `embed`, on mono audio at `rate`.
+/// An engine with the built-in default beat network (streamed in pulses of `settings`'
+/// `beat_pulse` frames) and the embedding network `embed`, on mono audio at `rate`.
 #[cfg(feature = "models")]
 fn with_networks(
+    settings: EngineSettings,
     embed: necken_model_files::ModelChoice,
-    pulse: usize,
     source: SourceInfo,
     rate: u32,
 ) -> Engine {
     use necken_model_files::ModelChoice;
+    let pulse = settings.beat_pulse;
     let models =
         crate::models::load(&ModelChoice::Default, &embed, &ModelChoice::Off, pulse, &[]).unwrap();
-    let mut settings = settings();
-    settings.beat_pulse = pulse;
     Engine::new(settings, models, source, rate, 1).unwrap()
+}
+
+/// The default settings with the network streamed in pulses of `pulse` frames.
+#[cfg(feature = "models")]
+fn pulsed(pulse: usize) -> EngineSettings {
+    EngineSettings {
+        beat_pulse: pulse,
+        ..settings()
+    }
 }
 
 fn segments_of(events: &[EngineEvent]) -> Vec<&Segment> {
@@ -176,7 +184,7 @@ fn with_the_networks_the_segment_records_them_and_beats_still_flow() {
         name: "a.wav".into(),
         file: Some((TrackId([9; 16]), Tags::default())),
     };
-    let mut engine = with_networks(ModelChoice::Default, 7, source, ANALYSIS_RATE);
+    let mut engine = with_networks(pulsed(7), ModelChoice::Default, source, ANALYSIS_RATE);
     let mut events = Vec::new();
     let audio = clicks(20.03, 120.0, 3);
     run(&mut engine, &audio, &mut events);
@@ -296,7 +304,12 @@ fn feeding_the_blocks_the_engine_wants_wakes_about_once_a_pulse_and_changes_no_b
             name: "live:test".into(),
             file: None,
         };
-        with_networks(ModelChoice::Off, 4, source, 48_000)
+        // Without held beats, whose wake-ups come on top (the next test).
+        let settings = EngineSettings {
+            beat_send_ahead_s: None,
+            ..pulsed(4)
+        };
+        with_networks(settings, ModelChoice::Off, source, 48_000)
     };
     let audio = clicks(12.0, 126.0, 3);
     // The clicks at 48 kHz (each 16 kHz sample three times: the test needs a block of 480).
@@ -341,4 +354,85 @@ fn feeding_the_blocks_the_engine_wants_wakes_about_once_a_pulse_and_changes_no_b
     let (a, b) = (beats(&one_at_a_time), beats(&as_wanted));
     assert!(a.len() > 15, "{} beats", a.len());
     assert_eq!(a, b);
+}
+
+/// Held beats (`beat_send_ahead_s`) leave when the audio reaches their time less the hold,
+/// never before, and — those predicted in time — within the block that reaches it, whatever
+/// the pulse; they are the beats sent at once without holding.
+#[cfg(feature = "models")]
+#[test]
+fn held_beats_leave_a_fixed_time_before_they_sound_whatever_the_pulse() {
+    use necken_model_files::ModelChoice;
+    const AHEAD: f64 = 0.02;
+    let engine_for = |hold: Option<f64>| {
+        let source = SourceInfo {
+            name: "live:test".into(),
+            file: None,
+        };
+        // The profiles' lead: the front end's half window and resampler (about 40 ms) and the
+        // hold; the engine adds the pulse's wait (70 ms).
+        let settings = EngineSettings {
+            beat_lead_frames: 6,
+            beat_send_ahead_s: hold,
+            ..pulsed(8)
+        };
+        with_networks(settings, ModelChoice::Off, source, 48_000)
+    };
+    let audio: Vec<f32> = clicks(12.0, 126.0, 3)
+        .iter()
+        .flat_map(|&s| [s, s, s])
+        .collect();
+    let run = |engine: &mut Engine| {
+        let block = engine.block_len();
+        let mut sent: Vec<(BeatInfo, f64)> = Vec::new();
+        let mut fed = 0;
+        while fed < audio.len() {
+            let end = (fed + engine.blocks_wanted() * block).min(audio.len());
+            let at = end as f64 / 48_000.0;
+            engine.push(&audio[fed..end], &mut |e| {
+                if let EngineEvent::Beat(b) = e {
+                    sent.push((b, at));
+                }
+            });
+            fed = end;
+        }
+        sent
+    };
+    let held = run(&mut engine_for(Some(AHEAD)));
+    let at_once = run(&mut engine_for(None));
+    assert!(held.len() > 15, "{} beats", held.len());
+    let beats = |s: &[(BeatInfo, f64)]| s.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>();
+    assert_eq!(beats(&held), beats(&at_once));
+    let block_s = 0.01 + 1e-9;
+    for (b, at) in &held {
+        assert!(
+            *at >= b.time_s - AHEAD - 1e-9,
+            "beat {} sent at {at}",
+            b.time_s
+        );
+    }
+    let on_time = held
+        .iter()
+        .filter(|(b, at)| *at < b.time_s - AHEAD + block_s)
+        .count();
+    assert!(
+        on_time * 10 >= held.len() * 9,
+        "{on_time} of {} on time",
+        held.len()
+    );
+    // How long before its time each beat left: held, within a block for those on time; sent
+    // at once, spread over most of a pulse (80 ms).
+    let spread = |s: &[(BeatInfo, f64)]| {
+        let ahead: Vec<f64> = s.iter().skip(4).map(|(b, at)| b.time_s - at).collect();
+        let max = ahead.iter().copied().fold(f64::MIN, f64::max);
+        let min = ahead.iter().copied().fold(f64::MAX, f64::min);
+        max - min
+    };
+    let on_time: Vec<_> = held
+        .iter()
+        .filter(|(b, at)| *at < b.time_s - AHEAD + block_s)
+        .cloned()
+        .collect();
+    assert!(spread(&on_time) <= block_s, "{}", spread(&on_time));
+    assert!(spread(&at_once) >= 0.04, "{}", spread(&at_once));
 }

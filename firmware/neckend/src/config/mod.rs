@@ -120,6 +120,12 @@ impl Config {
                 a.beat_lead_ms
             ));
         }
+        if !(0.0..=200.0).contains(&a.beat_send_ahead_ms) {
+            return Err(format!(
+                "analysis.beat_send_ahead_ms must be 0..=200, not {}",
+                a.beat_send_ahead_ms
+            ));
+        }
         let s = &self.segments;
         if !(s.min_s >= 0.0 && s.max_s >= s.min_s.max(a.window_s)) {
             return Err(
@@ -211,6 +217,7 @@ impl Config {
             net_share: c.analysis.beat_share,
             beat_pulse: c.analysis.beat_pulse,
             beat_lead_frames: (c.analysis.beat_lead_ms / 1000.0 * FRAME_RATE).round() as usize,
+            beat_send_ahead_s: Some(c.analysis.beat_send_ahead_ms as f64 / 1000.0),
             clock: system_clock,
         }
     }

@@ -153,17 +153,23 @@ pub struct AnalysisSection {
     /// `beat_model = ""` with `--no-beat-model` accepted on the command line; see
     /// `Args::config`).
     pub beat_model: PathBuf,
-    /// Frames per network inference: 1 = lowest latency; larger pulses cost less CPU
-    /// (tract's per-call overhead) but hold beats back up to `beat_pulse − 1` frames (10 ms
-    /// each).
+    /// Frames per network inference: larger pulses cost less CPU (tract's per-call cost and a
+    /// wake-up per pulse) and hold frames back up to `beat_pulse − 1` frames (10 ms each),
+    /// which the beat lead makes up for (`engine::tracker_lead_frames`).
     pub beat_pulse: usize,
     /// The network's share of the beat activations (0..=1), the rest DSP.
     pub beat_share: f32,
     /// Beat events are predicted this far ahead of the newest analysed audio, ms (0..=200):
-    /// the front end hears a beat only after half its 64 ms window and the resampler, and the
-    /// prediction makes up for that delay. With the beat network half its pulse is added for
-    /// the frames the pulse holds back (80 ms with the defaults; `engine::tracker_lead_frames`).
+    /// the front end hears a beat only after half its 64 ms window and the resampler, and a
+    /// held beat leaves `beat_send_ahead_ms` before it sounds; the prediction makes up for
+    /// both. With the beat network `beat_pulse − 1` frames are added for the frames the pulse
+    /// holds back (130 ms with the defaults; `engine::tracker_lead_frames`).
     pub beat_lead_ms: f32,
+    /// Beat events are held until this long before their beat sounds, ms (0..=200): a beat
+    /// predicted early waits, so that every predicted beat leaves at the same moment wherever
+    /// in the network's pulse it was found (a beat found late leaves at once), for consumers
+    /// on a network that act on receipt.
+    pub beat_send_ahead_ms: f32,
     /// Embedding and instrumental/vocal network (`.onnx`, listed in `SHA256SUMS`), run on
     /// each stored track; empty = tracks without embedding and vocal scores, which must be
     /// asked for (`--no-embed-model`).
@@ -188,9 +194,10 @@ impl Default for AnalysisSection {
             classify_every_s: 4.0,
             classify_every_unsure_s: 2.0,
             beat_model: Path::new("models").join(necken_model_files::BEAT_NET),
-            beat_pulse: 4,
+            beat_pulse: 8,
             beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
             beat_lead_ms: 60.0,
+            beat_send_ahead_ms: 20.0,
             embed_model: Path::new("models").join(necken_model_files::EMBED_NET),
             style_model: Path::new("models").join(necken_model_files::STYLE_HEAD),
             confirm_windows: 2,
