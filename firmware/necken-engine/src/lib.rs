@@ -216,8 +216,8 @@ impl Engine {
     /// that complete the next frame. A live source that waits for them wakes once per pulse
     /// instead of once per block: each wake-up finds the per-frame state cold in the cache,
     /// and on a shared VM the per-frame work paced at 100 wake-ups a second cost about three
-    /// times what it costs as fast as possible (docs/benchmarks.md). Beats leave as early as
-    /// before: the block that completes the pulse is fed when it arrives.
+    /// times what it costs as fast as possible (docs/benchmarks.md). Fewer when a held beat
+    /// is due sooner: the block that reaches its time sends it (see `beat_send`).
     pub fn blocks_wanted(&self) -> usize {
         let frames = match &self.net {
             Some(net) => net.frames_until_run(),
