@@ -72,7 +72,8 @@ pub(crate) fn run_live(
         let available = capture.consumer.slots();
         if available < wanted {
             // Sleep until the blocks should be there (the card delivers whole periods, so it
-            // may take a little longer), not a fixed poll interval: a wake-up per pulse or held beat.
+            // may take a little longer), not a fixed poll interval: a wake-up per pulse or
+            // held beat.
             let missing = (wanted - available) as f64 / capture.sample_rate as f64;
             std::thread::sleep(Duration::from_secs_f64(missing).max(Duration::from_millis(1)));
             continue;
