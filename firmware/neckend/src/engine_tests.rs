@@ -291,6 +291,44 @@ fn a_long_window_still_classifies_a_tune_after_its_first_seconds() {
     );
 }
 
+/// Clicks at 48 kHz (each 16 kHz sample three times: the tests need a block of 480).
+#[cfg(feature = "models")]
+fn clicks_48k(seconds: f32, bpm: f32, meter: usize) -> Vec<f32> {
+    clicks(seconds, bpm, meter)
+        .iter()
+        .flat_map(|&s| [s, s, s])
+        .collect()
+}
+
+/// Mono 48 kHz `audio` fed as a live or paced source feeds it: [`Engine::blocks_wanted`]
+/// blocks at a time. Returns the beats, each with the seconds of audio fed when it was sent,
+/// and the blocks wanted at each feed.
+#[cfg(feature = "models")]
+fn feed_as_wanted(engine: &mut Engine, audio: &[f32]) -> (Vec<(BeatInfo, f64)>, Vec<usize>) {
+    let block = engine.block_len();
+    let (mut sent, mut feeds) = (Vec::new(), Vec::new());
+    let mut fed = 0;
+    while fed < audio.len() {
+        let wanted = engine.blocks_wanted();
+        feeds.push(wanted);
+        let end = (fed + wanted * block).min(audio.len());
+        let at = end as f64 / 48_000.0;
+        engine.push(&audio[fed..end], &mut |e| {
+            if let EngineEvent::Beat(b) = e {
+                sent.push((b, at));
+            }
+        });
+        fed = end;
+    }
+    (sent, feeds)
+}
+
+/// The beats alone of [`feed_as_wanted`]'s answer.
+#[cfg(feature = "models")]
+fn beats_of(sent: &[(BeatInfo, f64)]) -> Vec<BeatInfo> {
+    sent.iter().map(|(b, _)| b.clone()).collect()
+}
+
 /// Live and paced sources feed as many whole blocks as the engine wants: about one wake-up
 /// per network pulse instead of one per block (the count is never high, sometimes a block
 /// short, then one more block completes the pulse), and the beats are those of feeding block
@@ -311,49 +349,34 @@ fn feeding_the_blocks_the_engine_wants_wakes_about_once_a_pulse_and_changes_no_b
         };
         with_networks(settings, ModelChoice::Off, source, 48_000)
     };
-    let audio = clicks(12.0, 126.0, 3);
-    // The clicks at 48 kHz (each 16 kHz sample three times: the test needs a block of 480).
-    let audio: Vec<f32> = audio.iter().flat_map(|&s| [s, s, s]).collect();
-    let beats = |events: &[EngineEvent]| -> Vec<BeatInfo> {
-        events
-            .iter()
-            .filter_map(|e| match e {
-                EngineEvent::Beat(b) => Some(b.clone()),
-                _ => None,
-            })
-            .collect()
-    };
+    let audio = clicks_48k(12.0, 126.0, 3);
 
     let mut by_block = engine_for();
     let block = by_block.block_len();
     assert_eq!(block, 480);
     let mut one_at_a_time = Vec::new();
     for chunk in audio.chunks(block) {
-        by_block.push(chunk, &mut |e| one_at_a_time.push(e));
+        by_block.push(chunk, &mut |e| {
+            if let EngineEvent::Beat(b) = e {
+                one_at_a_time.push(b);
+            }
+        });
     }
 
-    let mut by_pulse = engine_for();
-    let mut as_wanted = Vec::new();
-    let (mut fed, mut feeds) = (0, 0);
-    while fed < audio.len() {
-        let wanted = by_pulse.blocks_wanted();
-        // The first frame needs the front end's whole window (64 ms) and the resampler's delay.
-        assert!((1..=8).contains(&wanted), "{wanted}");
-        let end = (fed + wanted * block).min(audio.len());
-        by_pulse.push(&audio[fed..end], &mut |e| as_wanted.push(e));
-        fed = end;
-        feeds += 1;
+    let (as_wanted, feeds) = feed_as_wanted(&mut engine_for(), &audio);
+    // The first frame needs the front end's whole window (64 ms) and the resampler's delay.
+    for wanted in &feeds {
+        assert!((1..=8).contains(wanted), "{wanted}");
     }
     // 1200 blocks, 300 pulses: at most half again as many wake-ups (a block short), where
     // one a block was four a pulse.
-    let pulses = audio.len() / block / 4;
+    let (feeds, pulses) = (feeds.len(), audio.len() / block / 4);
     assert!(
         feeds * 2 <= pulses * 3 && feeds >= pulses,
         "{feeds} feeds for {pulses} pulses"
     );
-    let (a, b) = (beats(&one_at_a_time), beats(&as_wanted));
-    assert!(a.len() > 15, "{} beats", a.len());
-    assert_eq!(a, b);
+    assert!(one_at_a_time.len() > 15, "{} beats", one_at_a_time.len());
+    assert_eq!(one_at_a_time, beats_of(&as_wanted));
 }
 
 /// Held beats (`beat_send_ahead_s`) leave when the audio reaches their time less the hold,
@@ -378,31 +401,11 @@ fn held_beats_leave_a_fixed_time_before_they_sound_whatever_the_pulse() {
         };
         with_networks(settings, ModelChoice::Off, source, 48_000)
     };
-    let audio: Vec<f32> = clicks(12.0, 126.0, 3)
-        .iter()
-        .flat_map(|&s| [s, s, s])
-        .collect();
-    let run = |engine: &mut Engine| {
-        let block = engine.block_len();
-        let mut sent: Vec<(BeatInfo, f64)> = Vec::new();
-        let mut fed = 0;
-        while fed < audio.len() {
-            let end = (fed + engine.blocks_wanted() * block).min(audio.len());
-            let at = end as f64 / 48_000.0;
-            engine.push(&audio[fed..end], &mut |e| {
-                if let EngineEvent::Beat(b) = e {
-                    sent.push((b, at));
-                }
-            });
-            fed = end;
-        }
-        sent
-    };
-    let held = run(&mut engine_for(Some(AHEAD)));
-    let at_once = run(&mut engine_for(None));
+    let audio = clicks_48k(12.0, 126.0, 3);
+    let (held, _) = feed_as_wanted(&mut engine_for(Some(AHEAD)), &audio);
+    let (at_once, _) = feed_as_wanted(&mut engine_for(None), &audio);
     assert!(held.len() > 15, "{} beats", held.len());
-    let beats = |s: &[(BeatInfo, f64)]| s.iter().map(|(b, _)| b.clone()).collect::<Vec<_>>();
-    assert_eq!(beats(&held), beats(&at_once));
+    assert_eq!(beats_of(&held), beats_of(&at_once));
     let block_s = 0.01 + 1e-9;
     for (b, at) in &held {
         assert!(
@@ -411,13 +414,15 @@ fn held_beats_leave_a_fixed_time_before_they_sound_whatever_the_pulse() {
             b.time_s
         );
     }
-    let on_time = held
+    let on_time: Vec<_> = held
         .iter()
         .filter(|(b, at)| *at < b.time_s - AHEAD + block_s)
-        .count();
+        .cloned()
+        .collect();
     assert!(
-        on_time * 10 >= held.len() * 9,
-        "{on_time} of {} on time",
+        on_time.len() * 10 >= held.len() * 9,
+        "{} of {} on time",
+        on_time.len(),
         held.len()
     );
     // How long before its time each beat left: held, within a block for those on time; sent
@@ -428,11 +433,6 @@ fn held_beats_leave_a_fixed_time_before_they_sound_whatever_the_pulse() {
         let min = ahead.iter().copied().fold(f64::MAX, f64::min);
         max - min
     };
-    let on_time: Vec<_> = held
-        .iter()
-        .filter(|(b, at)| *at < b.time_s - AHEAD + block_s)
-        .cloned()
-        .collect();
     assert!(spread(&on_time) <= block_s, "{}", spread(&on_time));
     assert!(spread(&at_once) >= 0.04, "{}", spread(&at_once));
 }
