@@ -91,6 +91,7 @@ pub struct StreamingTracker {
     low_norm: CausalNormalizer,
     typical_low: f32,
     frame: u64,
+    /// Frame of the last beat reported (where it falls, the lead included).
     last_beat: Option<u64>,
     /// Pattern and bar position (fraction of the bar) of the previous frame's most probable
     /// state, advanced by the lead.
@@ -347,26 +348,30 @@ impl StreamingTracker {
                 _ => false,
             }
         };
-        let spaced = self
-            .last_beat
-            .is_none_or(|b| self.frame - b >= (period as u64 * 6 / 10).max(1));
         // With a lead, a state that jumps in at the beat's onset is already `lead` frames past
         // the beat start: the window is widened by the lead, and such a beat is reported at
         // the frame the state puts it on (never in the future of that).
         let event = pat.starts[ti]
             .iter()
             .position(|&s| (phi >= s && phi < s + width + self.lead) || crossed(s))
-            .filter(|_| spaced)
             .map(|k| BeatEvent {
                 frame: self.frame
                     + self.lead.saturating_sub((phi + l - pat.starts[ti][k]) % l) as u64,
                 number: (k + 1) as u8,
                 beats_per_bar: pat.meter as u8,
                 tempo_bpm: 60.0 * self.config.fps / period as f32,
+            })
+            // Beats are spaced by where they fall, not by when they were found: the widened
+            // window still holds a beat already reported once its state has moved on a little
+            // (with a long lead, most of a fast beat), and the same beat found again would be
+            // sent twice a frame or two apart.
+            .filter(|e| {
+                self.last_beat
+                    .is_none_or(|b| e.frame >= b + (period as u64 * 6 / 10).max(1))
             });
         self.last_position = Some((pi, position));
-        if event.is_some() {
-            self.last_beat = Some(self.frame);
+        if let Some(e) = &event {
+            self.last_beat = Some(e.frame);
         }
         self.frame += 1;
         event

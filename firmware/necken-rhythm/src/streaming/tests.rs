@@ -6,11 +6,17 @@ use super::*;
 /// Beats of a 120 bpm click track with a bass accent every other beat (2/4), each with
 /// the frame that was newest when it was reported.
 fn click_track_beats(lead: usize) -> Vec<(u64, BeatEvent)> {
+    clicks_beats(50, 2, lead)
+}
+
+/// Beats of a click track with a click every `period` frames and a bass accent every
+/// `meter` clicks, each with the frame that was newest when it was reported.
+fn clicks_beats(period: u64, meter: u64, lead: usize) -> Vec<(u64, BeatEvent)> {
     let mut t = StreamingTracker::new(TrackerConfig::default()).with_lead(lead);
     let mut beats = Vec::new();
     for frame in 0..3000u64 {
-        let on = frame % 50 == 0;
-        let down = frame % 100 == 0;
+        let on = frame % period == 0;
+        let down = frame % (period * meter) == 0;
         let f = FrameFeatures {
             flux: if on { 8.0 } else { 0.1 },
             low_flux: if down { 3.0 } else { 0.05 },
@@ -66,6 +72,28 @@ fn with_a_lead_beats_are_reported_before_the_audio_reaches_them() {
             "beat {} reported at frame {seen}",
             b.frame
         );
+    }
+}
+
+#[test]
+fn a_long_lead_reports_each_fast_beat_once() {
+    // 200 bpm in 3/4 predicted 21 frames ahead (the daemon's lead with 16-frame pulses): the
+    // lead-widened window spans most of a beat, and the same beat was once reported again a
+    // frame or two later as soon as the frames since the last report allowed.
+    let late: Vec<u64> = clicks_beats(30, 3, 21)
+        .into_iter()
+        .map(|(_, b)| b.frame)
+        .filter(|&f| f > 1000)
+        .collect();
+    assert!(
+        late.len().abs_diff(66) <= 2,
+        "{} beats, 66 clicks",
+        late.len()
+    );
+    for pair in late.windows(2) {
+        assert!(pair[1] - pair[0] >= 18, "beats at frames {pair:?}");
+        let off = (pair[1] % 30).min(30 - pair[1] % 30);
+        assert!(off <= 3, "beat at frame {}", pair[1]);
     }
 }
 
