@@ -12,8 +12,8 @@ time). Prints the median, p90 and p95 over all matched beats and the share withi
 
 --dir takes any labelled folder (default the dev corpus): choose settings on generated clips.
 
-The beat network runs with the board profile's pulse, beat lead and hold (defaults: 8 frames,
-60 ms plus the pulse less a frame with the network: 130 ms; beats leave 20 ms before their
+The beat network runs with the board profile's pulse, beat lead and hold (defaults: 16 frames,
+60 ms plus the pulse less a frame with the network: 210 ms; beats leave 20 ms before their
 time).
 """
 import argparse

@@ -33,7 +33,7 @@ fn the_streamed_beat_network_improves_the_streaming_tracker() {
     let (f, db) = stream_subset(Some(&net));
     // Measured on this subset with pulse 4 and an 80 ms lead: F 0.939, DbF 0.858 (DSP alone
     // 0.881, 0.762); on all of dev F 0.931, DbF 0.823 (docs/accuracy.md). The defaults since
-    // 2026-12-07 (pulse 8, 130 ms) are held to the same floors.
+    // 2026-12-07 (pulse 16, 210 ms) are held to the same floors.
     assert!(
         f >= 0.90 && f > f_dsp,
         "beat F {f:.3} (DSP alone {f_dsp:.3})"

@@ -222,7 +222,7 @@ pub enum EngineEvent {
 /// leaves before it sounds (`beat_send_ahead_ms`); the beat network's pulse holds each frame
 /// back up to `pulse - 1` frames more, so with the network the lead grows by that much and
 /// every beat the tracker predicts is found before it is due to leave, wherever in the pulse
-/// it falls (130 ms with the 8-frame pulse; chosen on generated clips, docs/accuracy.md). The
+/// it falls (210 ms with the 16-frame pulse; chosen on generated clips, docs/accuracy.md). The
 /// DSP alone keeps 60 ms (dev subset F 0.881 at 60 ms, 0.879 at 50, 0.872 at 80).
 pub fn tracker_lead_frames(lead_frames: usize, pulse: usize, network: bool) -> usize {
     if network {

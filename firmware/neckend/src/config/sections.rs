@@ -163,7 +163,7 @@ pub struct AnalysisSection {
     /// the front end hears a beat only after half its 64 ms window and the resampler, and a
     /// held beat leaves `beat_send_ahead_ms` before it sounds; the prediction makes up for
     /// both. With the beat network `beat_pulse − 1` frames are added for the frames the pulse
-    /// holds back (130 ms with the defaults; `engine::tracker_lead_frames`).
+    /// holds back (210 ms with the defaults; `engine::tracker_lead_frames`).
     pub beat_lead_ms: f32,
     /// Beat events are held until this long before their beat sounds, ms (0..=200): a beat
     /// predicted early waits, so that every predicted beat leaves at the same moment wherever
@@ -194,7 +194,7 @@ impl Default for AnalysisSection {
             classify_every_s: 4.0,
             classify_every_unsure_s: 2.0,
             beat_model: Path::new("models").join(necken_model_files::BEAT_NET),
-            beat_pulse: 8,
+            beat_pulse: 16,
             beat_share: necken_rhythm::learned::DEFAULT_NET_SHARE,
             beat_lead_ms: 60.0,
             beat_send_ahead_ms: 20.0,
