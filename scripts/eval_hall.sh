@@ -8,13 +8,18 @@
 #   4. the daemon's published styles (scripts/eval_stream_styles.py).
 # Report only: never tune on dev-hall.
 # usage: scripts/eval_hall.sh [HALL_DIR] [OUT_DIR]
-#   PYTHON=... a Python with numpy and soundfile for make_hall.py (sox and espeak-ng on PATH)
+#   PYTHON=... a Python with numpy and soundfile for make_hall.py (sox with its mp3 handler --
+#   libsox-fmt-mp3 -- and espeak-ng on PATH)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 hall=${1:-/tmp/dev-hall}
 out=${2:-/tmp/necken-hall}
 py=${PYTHON:-python3}
 if [ ! -f "$hall/labels.csv" ]; then
+    # Without the mp3 handler make_hall.py stops at the first mp3 clip, half-way, with no
+    # labels.csv written.
+    sox -h 2>/dev/null | grep -qw mp3 ||
+        { echo "sox cannot read mp3 (dev has mp3 clips): install libsox-fmt-mp3" >&2; exit 1; }
     echo "making $hall from the dev corpus (about 4 minutes)"
     "$py" "$here/../shared/corpus/tools/make_hall.py" "$here/../shared/corpus/dev" "$hall"
 fi

@@ -29,9 +29,13 @@ out=${OUT:-$here/models/style-head-v11.nkhead}
 head_id=${HEAD_ID:-necken-style-head-v11}
 l2=${L2:-0.03}
 mkdir -p "$work"
-render() { [ -d "$work/$1" ] || "$gen" "$tools/make_train.py" --out "$work/$1" "${@:2}" --jobs 2; }
-aug() { [ -d "$work/$2" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
-hall() { [ -d "$work/$2" ] || "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
+# make_hall.py reads the clips with sox: without its mp3 handler it stops half-way at the
+# first mp3 clip, with no labels.csv written.
+sox -h 2>/dev/null | grep -qw mp3 ||
+    { echo "sox cannot read mp3 (make_train.py writes some): install libsox-fmt-mp3" >&2; exit 1; }
+render() { [ -f "$work/$1/labels.csv" ] || "$gen" "$tools/make_train.py" --out "$work/$1" "${@:2}" --jobs 2; }
+aug() { [ -f "$work/$2/labels.csv" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
+hall() { [ -f "$work/$2/labels.csv" ] || "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
 render train1 --per-style 40 --seed 1
 render valid4v --per-style 12 --seed 4 --vocal-fraction 0.5
 aug train1 train1-aug 21; hall train1 train1-hall 11
@@ -46,7 +50,7 @@ for spec in ${HEAD_SEEDS:-5:51:15 6:61:16}; do
     labels+=(--labels "$work/train$seed/labels.csv")
 done
 for s in valid4v valid4v-aug; do
-    [ -d "$work/ex-$s" ] || "$gen" "$here/scripts/models/make_excerpts.py" "$work/$s" "$work/ex-$s" --seed 7
+    [ -f "$work/ex-$s/labels.csv" ] || "$gen" "$here/scripts/models/make_excerpts.py" "$work/$s" "$work/ex-$s" --seed 7
 done
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
