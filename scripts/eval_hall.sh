@@ -16,10 +16,7 @@ hall=${1:-/tmp/dev-hall}
 out=${2:-/tmp/necken-hall}
 py=${PYTHON:-python3}
 if [ ! -f "$hall/labels.csv" ]; then
-    # Without the mp3 handler make_hall.py stops at the first mp3 clip, half-way, with no
-    # labels.csv written.
-    sox -h 2>/dev/null | grep -qw mp3 ||
-        { echo "sox cannot read mp3 (dev has mp3 clips): install libsox-fmt-mp3" >&2; exit 1; }
+    "$here/scripts/need_sox_mp3.sh"
     echo "making $hall from the dev corpus (about 4 minutes)"
     "$py" "$here/../shared/corpus/tools/make_hall.py" "$here/../shared/corpus/dev" "$hall"
 fi

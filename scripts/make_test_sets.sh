@@ -17,10 +17,6 @@ work=${1:-/tmp/necken-test}
 tools="$here/../shared/corpus/tools"
 gen=${GEN_PYTHON:-python3}
 mkdir -p "$work"
-# make_hall.py reads the clips with sox: without its mp3 handler it stops half-way at the
-# first mp3 clip, with no labels.csv written.
-sox -h 2>/dev/null | grep -qw mp3 ||
-    { echo "sox cannot read mp3 (make_train.py writes some): install libsox-fmt-mp3" >&2; exit 1; }
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
 vocal=0.25
@@ -31,7 +27,10 @@ for seed in ${SEEDS:-12 13}; do
     vocal=0.5
     for room in A:1 B:2; do
         IFS=: read -r name n <<< "$room"
-        [ -f "$d-hall$name/labels.csv" ] || "$gen" "$tools/make_hall.py" "$d" "$d-hall$name" --seed "1${seed}$n"
+        if [ ! -f "$d-hall$name/labels.csv" ]; then
+            "$here/scripts/need_sox_mp3.sh"
+            "$gen" "$tools/make_hall.py" "$d" "$d-hall$name" --seed "1${seed}$n"
+        fi
     done
     for f in "$d" "$d-hallA" "$d-hallB"; do
         [ -d "$f.sled" ] || "$bin" --store "$f.sled" analyze --no-model "$f" > /dev/null
