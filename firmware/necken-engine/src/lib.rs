@@ -12,6 +12,7 @@
 //! capture ring or a decoder, and stores and publishes what comes out.
 #![warn(missing_docs)]
 
+mod beat_grip;
 mod beat_send;
 mod file;
 pub mod music;
@@ -31,6 +32,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use beat_grip::BeatGrip;
 use beat_send::BeatSender;
 use necken_analysis::{AnalysisOptions, FrameStream};
 use necken_core::classify::Tags;
@@ -82,6 +84,8 @@ pub struct Engine {
     moved_tempo: Option<f64>,
     /// Watches the streamed beats for the next tune.
     change: TuneChangeDetector,
+    /// Whether the streamed beats still land on the network's beats.
+    grip: BeatGrip,
     /// Frame where the current tune began, when a change was heard inside the segment.
     tune_start: Option<u64>,
 }
@@ -137,6 +141,7 @@ impl Engine {
                 tracker_lead_frames(settings.beat_lead_frames, settings.beat_pulse, has_net),
             ),
             change: TuneChangeDetector::new(),
+            grip: BeatGrip::new(),
             tune_start: None,
             scratch: Vec::with_capacity(64),
             settings,
@@ -382,6 +387,9 @@ impl Engine {
             Some(a) => self.tracker.push_mixed(f, a, self.settings.net_share),
             None => self.tracker.push(f),
         };
+        if let Some(a) = net {
+            self.grip.frame(self.frame, a[0]);
+        }
         match self.music.push(f.energy) {
             Some(MusicChange::Started) => {
                 emit(EngineEvent::Music {
@@ -399,6 +407,7 @@ impl Engine {
                 });
                 self.withdraw_style(emit);
                 self.change.reset();
+                self.grip.reset();
                 self.tune_start = None;
                 if self.source.file.is_none() {
                     self.close_segment(emit);
@@ -420,6 +429,7 @@ impl Engine {
             };
             let now = self.audio_s();
             self.beats.take(beat, now, emit);
+            self.grip.predicted(b.frame);
             if let Some(heard) = self.change.push(b.frame, b.beats_per_bar, b.tempo_bpm) {
                 self.next_tune(heard, emit);
             }

@@ -74,6 +74,15 @@ impl Engine {
         if !self.music.playing() || tune_frames < first_window || !self.change.steady() {
             return;
         }
+        if self.grip.lost() {
+            log::debug!(
+                "{}: no window at {:.1} s: the beats lost their grip {:?}",
+                self.source.name,
+                self.time_s(),
+                self.grip.means()
+            );
+            return;
+        }
         let from = seg
             .frames
             .len()
