@@ -118,7 +118,7 @@ mod tests {
     /// elsewhere.
     fn feed(grip: &mut BeatGrip, frames: std::ops::Range<u64>, period: u64, phase: u64) {
         for f in frames {
-            let on = f >= phase && (f - phase) % period == 0;
+            let on = f >= phase && (f - phase).is_multiple_of(period);
             grip.frame(f, if on { 0.9 } else { 0.05 });
         }
     }
