@@ -233,5 +233,6 @@ pub fn random_head(seed: u64) -> crate::head::StyleHead {
         trained_on: "nothing: random weights for benchmarks".into(),
         embedding_model: None,
         window_temperature: 1.0,
+        window_model: None,
     }
 }

@@ -81,11 +81,12 @@ fn nll(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
 }
 
 /// Fits and sets the head's window temperature on held-out window-length examples, after its
-/// track calibration (which stays in the last layer): what the live windows then read is
+/// track calibration (which stays in the last layer), on the model the windows read (the
+/// window model when the head has one): what the live windows then read is
 /// [`StyleHead::for_windows`]. Returns the temperature.
 pub fn calibrate_windows(head: &mut StyleHead, windows: &[(Vec<f32>, Style)]) -> f64 {
     head.window_temperature = 1.0;
-    let t = fit_temperature(head, windows);
+    let t = fit_temperature(&head.for_windows(), windows);
     head.window_temperature = t as f32;
     t
 }

@@ -40,7 +40,87 @@ pub fn fit_linear_head(
     if classes.len() < 2 {
         return Err("need examples of at least two styles".into());
     }
-    let n = examples.len() as f64;
+    let (d, k) = (FEATURE_DIM, classes.len());
+    let (mean, scale) = standardization(examples);
+    let (xs, ys) = standardized(examples, &mean, &scale, &classes)?;
+    let (w, b) = fit_softmax(&xs, &ys, k, None, config);
+    Ok(StyleHead {
+        id: id.to_string(),
+        feature_version: FEATURE_VERSION,
+        classes,
+        feature_mean: mean.iter().map(|&m| m as f32).collect(),
+        feature_scale: scale.iter().map(|&s| s as f32).collect(),
+        layers: vec![Dense {
+            inputs: d as u32,
+            outputs: k as u32,
+            weights: w.iter().map(|&v| v as f32).collect(),
+            bias: b.iter().map(|&v| v as f32).collect(),
+            relu: false,
+        }],
+        trained_on: trained_on.to_string(),
+        // The caller knows which embedding network the examples came from.
+        embedding_model: None,
+        // Windows read as tracks until the caller calibrates them.
+        window_temperature: 1.0,
+        window_model: None,
+    })
+}
+
+/// A linear model over `head`'s classes fitted on `examples` as a correction of `head`: its
+/// logits are added to the head's own (the L2 penalty pulls the correction, not the model,
+/// towards zero), and the sum is folded into one layer over the examples' standardization.
+/// For a window model: what a track model learned from many tunes stays, and what windows
+/// need differently is learned from the excerpts. Returns the mean, scale and layer.
+pub fn fit_linear_correction(
+    examples: &[(Vec<f32>, Style)],
+    head: &StyleHead,
+    config: &TrainConfig,
+) -> Result<(Vec<f32>, Vec<f32>, Dense), String> {
+    let [base] = head.layers.as_slice() else {
+        return Err("a correction needs a linear (one-layer) head".into());
+    };
+    let d = FEATURE_DIM;
+    if head.feature_version != FEATURE_VERSION {
+        return Err(format!(
+            "the head reads feature version {}, the excerpts have version {FEATURE_VERSION}",
+            head.feature_version
+        ));
+    }
+    let (mean, scale) = standardization(examples);
+    let (xs, ys) = standardized(examples, &mean, &scale, &head.classes)?;
+    let k = head.classes.len();
+    // The head's weights over this standardization: x = z·scale + mean.
+    let mut w0 = vec![0f64; k * d];
+    let mut b0 = vec![0f64; k];
+    for c in 0..k {
+        b0[c] = f64::from(base.bias[c]);
+        for j in 0..d {
+            let wt = f64::from(base.weights[c * d + j]);
+            let (mt, st) = (
+                f64::from(head.feature_mean[j]),
+                f64::from(head.feature_scale[j]),
+            );
+            w0[c * d + j] = wt * scale[j] / st;
+            b0[c] += wt * (mean[j] - mt) / st;
+        }
+    }
+    let offsets: Vec<Vec<f64>> = xs.iter().map(|x| logits(&w0, &b0, x, d)).collect();
+    let (w, b) = fit_softmax(&xs, &ys, k, Some(&offsets), config);
+    let layer = Dense {
+        inputs: d as u32,
+        outputs: k as u32,
+        weights: w.iter().zip(&w0).map(|(a, z)| (a + z) as f32).collect(),
+        bias: b.iter().zip(&b0).map(|(a, z)| (a + z) as f32).collect(),
+        relu: false,
+    };
+    let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
+    Ok((to_f32(mean), to_f32(scale), layer))
+}
+
+/// Per-feature mean and standard deviation of the examples (a constant feature, e.g. the
+/// embedding while no model runs, keeps scale 1).
+fn standardization(examples: &[(Vec<f32>, Style)]) -> (Vec<f64>, Vec<f64>) {
+    let n = examples.len().max(1) as f64;
     let d = FEATURE_DIM;
     let mut mean = vec![0f64; d];
     for (x, _) in examples {
@@ -48,36 +128,71 @@ pub fn fit_linear_head(
             *m += *v as f64 / n;
         }
     }
-    let mut scale = vec![0f64; d];
+    let mut var = vec![0f64; d];
     for (x, _) in examples {
-        for ((s, v), m) in scale.iter_mut().zip(x).zip(&mean) {
+        for ((s, v), m) in var.iter_mut().zip(x).zip(&mean) {
             *s += (*v as f64 - m).powi(2) / n;
         }
     }
-    // A constant feature (e.g. the embedding while no model runs) keeps scale 1.
-    let scale: Vec<f64> = scale
+    let scale = var
         .iter()
         .map(|v| if v.sqrt() > 1e-9 { v.sqrt() } else { 1.0 })
         .collect();
-    let xs: Vec<Vec<f64>> = examples
+    (mean, scale)
+}
+
+/// The standardized vectors and class indices of the examples.
+fn standardized(
+    examples: &[(Vec<f32>, Style)],
+    mean: &[f64],
+    scale: &[f64],
+    classes: &[Style],
+) -> Result<(Vec<Vec<f64>>, Vec<usize>), String> {
+    let xs = examples
         .iter()
         .map(|(x, _)| {
             x.iter()
-                .zip(mean.iter().zip(&scale))
+                .zip(mean.iter().zip(scale))
                 .map(|(v, (m, s))| (*v as f64 - m) / s)
                 .collect()
         })
         .collect();
-    let ys: Vec<usize> = examples
+    let ys = examples
         .iter()
         .map(|e| {
             classes
                 .iter()
                 .position(|c| *c == e.1)
-                .expect("class listed")
+                .ok_or_else(|| format!("an example is {:?}, a style the head does not have", e.1))
         })
-        .collect();
-    let k = classes.len();
+        .collect::<Result<_, _>>()?;
+    Ok((xs, ys))
+}
+
+/// `b + W·x` for a row-major `W` of `b.len() × d`.
+fn logits(w: &[f64], b: &[f64], x: &[f64], d: usize) -> Vec<f64> {
+    (0..b.len())
+        .map(|c| {
+            b[c] + w[c * d..(c + 1) * d]
+                .iter()
+                .zip(x)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+        })
+        .collect()
+}
+
+/// Softmax regression by full-batch Adam on the L2-regularized cross-entropy, from zero
+/// weights (deterministic); `offsets` are logits added to the model's before the softmax.
+fn fit_softmax(
+    xs: &[Vec<f64>],
+    ys: &[usize],
+    k: usize,
+    offsets: Option<&[Vec<f64>]>,
+    config: &TrainConfig,
+) -> (Vec<f64>, Vec<f64>) {
+    let d = FEATURE_DIM;
+    let n = xs.len().max(1) as f64;
     let mut w = vec![0f64; k * d];
     let mut b = vec![0f64; k];
     let (mut mw, mut vw) = (vec![0f64; k * d], vec![0f64; k * d]);
@@ -86,18 +201,13 @@ pub fn fit_linear_head(
     for step in 1..=config.steps {
         let mut gw = vec![0f64; k * d];
         let mut gb = vec![0f64; k];
-        for (x, &y) in xs.iter().zip(&ys) {
-            let logits: Vec<f64> = (0..k)
-                .map(|c| {
-                    b[c] + w[c * d..(c + 1) * d]
-                        .iter()
-                        .zip(x)
-                        .map(|(a, b)| a * b)
-                        .sum::<f64>()
-                })
-                .collect();
-            let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let exps: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
+        for (i, (x, &y)) in xs.iter().zip(ys).enumerate() {
+            let mut l = logits(&w, &b, x, d);
+            if let Some(o) = offsets {
+                l.iter_mut().zip(&o[i]).for_each(|(a, o)| *a += o);
+            }
+            let max = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let exps: Vec<f64> = l.iter().map(|v| (v - max).exp()).collect();
             let z: f64 = exps.iter().sum();
             for c in 0..k {
                 let g = exps[c] / z - if c == y { 1.0 } else { 0.0 };
@@ -123,23 +233,5 @@ pub fn fit_linear_head(
             b[c] -= lr * mb[c] / (vb[c].sqrt() + eps);
         }
     }
-    Ok(StyleHead {
-        id: id.to_string(),
-        feature_version: FEATURE_VERSION,
-        classes,
-        feature_mean: mean.iter().map(|&m| m as f32).collect(),
-        feature_scale: scale.iter().map(|&s| s as f32).collect(),
-        layers: vec![Dense {
-            inputs: d as u32,
-            outputs: k as u32,
-            weights: w.iter().map(|&v| v as f32).collect(),
-            bias: b.iter().map(|&v| v as f32).collect(),
-            relu: false,
-        }],
-        trained_on: trained_on.to_string(),
-        // The caller knows which embedding network the examples came from.
-        embedding_model: None,
-        // Windows read as tracks until the caller calibrates them.
-        window_temperature: 1.0,
-    })
+    (w, b)
 }

@@ -1,9 +1,11 @@
-//! The style head's file (`.nkhead`): the 8 magic bytes `NKHEAD03`, a postcard-encoded
+//! The style head's file (`.nkhead`): the 8 magic bytes `NKHEAD04`, a postcard-encoded
 //! [`StyleHead`], then the 32-byte SHA-256 of everything before it. Loading checks the magic,
-//! the checksum, the feature version, every dimension and the window temperature; any mismatch
-//! is a clear error. Older files still load: `NKHEAD02` (before the window temperature) reads
-//! windows as it reads tracks, and `NKHEAD01` (before the embedding network was named) as well;
-//! every such head that reads an embedding was trained on `embed-cnn-v1`'s.
+//! the checksum, the feature version, every dimension (the window model's too) and the window
+//! temperature; any mismatch is a clear error. Older files still load: `NKHEAD03` (before the
+//! window model) reads windows with the track model, `NKHEAD02` (before the window
+//! temperature) reads windows as it reads tracks, and `NKHEAD01` (before the embedding network
+//! was named) as well; every such head that reads an embedding was trained on
+//! `embed-cnn-v1`'s.
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -12,7 +14,8 @@ use super::{Dense, StyleHead};
 use crate::style::Style;
 use crate::vector::{dim_of_version, FEATURE_VERSION};
 
-const MAGIC: &[u8; 8] = b"NKHEAD03";
+const MAGIC: &[u8; 8] = b"NKHEAD04";
+const MAGIC_V3: &[u8; 8] = b"NKHEAD03";
 const MAGIC_V2: &[u8; 8] = b"NKHEAD02";
 const MAGIC_V1: &[u8; 8] = b"NKHEAD01";
 /// The embedding network every `NKHEAD01` head with an embedding was trained on.
@@ -71,6 +74,7 @@ impl HeadCore {
             trained_on: self.trained_on,
             embedding_model,
             window_temperature: 1.0,
+            window_model: None,
         }
     }
 }
@@ -81,6 +85,13 @@ impl HeadCore {
 struct HeadV2 {
     core: HeadCore,
     embedding_model: Option<String>,
+}
+
+/// The `NKHEAD03` layout: a [`StyleHead`] without its window model.
+#[derive(Deserialize)]
+struct HeadV3 {
+    v2: HeadV2,
+    window_temperature: f32,
 }
 
 impl StyleHead {
@@ -99,7 +110,10 @@ impl StyleHead {
             return Err(HeadError::BadMagic);
         }
         let magic = &bytes[..MAGIC.len()];
-        if magic != MAGIC && magic != MAGIC_V2 && magic != MAGIC_V1 {
+        if ![MAGIC, MAGIC_V3, MAGIC_V2, MAGIC_V1]
+            .iter()
+            .any(|m| magic == *m)
+        {
             return Err(HeadError::BadMagic);
         }
         let (body, sum) = bytes.split_at(bytes.len() - 32);
@@ -110,6 +124,11 @@ impl StyleHead {
         let decode_error = |e: postcard::Error| HeadError::Decode(e.to_string());
         let head = if magic == MAGIC {
             postcard::from_bytes::<StyleHead>(payload).map_err(decode_error)?
+        } else if magic == MAGIC_V3 {
+            let v3: HeadV3 = postcard::from_bytes(payload).map_err(decode_error)?;
+            let mut head = v3.v2.core.into_head(v3.v2.embedding_model);
+            head.window_temperature = v3.window_temperature;
+            head
         } else if magic == MAGIC_V2 {
             let v2: HeadV2 = postcard::from_bytes(payload).map_err(decode_error)?;
             v2.core.into_head(v2.embedding_model)
@@ -137,34 +156,18 @@ impl StyleHead {
                 expected: FEATURE_VERSION,
             });
         };
-        if self.feature_mean.len() != dim || self.feature_scale.len() != dim {
-            return Err(HeadError::Shape(format!(
-                "normalization has {} means and {} scales, expected {dim} (feature version {})",
-                self.feature_mean.len(),
-                self.feature_scale.len(),
-                self.feature_version
-            )));
-        }
-        if self
-            .feature_scale
-            .iter()
-            .any(|s| *s == 0.0 || !s.is_finite())
-        {
-            return Err(HeadError::Shape(
-                "a feature scale is zero or not finite".into(),
-            ));
-        }
-        let mut width = dim as u32;
-        for (i, l) in self.layers.iter().enumerate() {
-            if l.inputs != width
-                || l.weights.len() as u64 != l.inputs as u64 * l.outputs as u64
-                || l.bias.len() != l.outputs as usize
-            {
-                return Err(HeadError::Shape(format!(
-                    "layer {i} has inconsistent sizes"
-                )));
-            }
-            width = l.outputs;
+        let classes = self.classes.len();
+        check_model(
+            &self.feature_mean,
+            &self.feature_scale,
+            &self.layers,
+            dim,
+            classes,
+        )
+        .map_err(HeadError::Shape)?;
+        if let Some(w) = &self.window_model {
+            check_model(&w.feature_mean, &w.feature_scale, &w.layers, dim, classes)
+                .map_err(|e| HeadError::Shape(format!("window model: {e}")))?;
         }
         if !(self.window_temperature.is_finite() && self.window_temperature > 0.0) {
             return Err(HeadError::Shape(format!(
@@ -172,12 +175,42 @@ impl StyleHead {
                 self.window_temperature
             )));
         }
-        if self.layers.is_empty() || width as usize != self.classes.len() {
-            return Err(HeadError::Shape(format!(
-                "last layer has {width} outputs for {} classes",
-                self.classes.len()
-            )));
-        }
         Ok(())
     }
+}
+
+/// Checks one model's normalization and layers: `dim` inputs, one output per class.
+fn check_model(
+    mean: &[f32],
+    scale: &[f32],
+    layers: &[Dense],
+    dim: usize,
+    classes: usize,
+) -> Result<(), String> {
+    if mean.len() != dim || scale.len() != dim {
+        return Err(format!(
+            "normalization has {} means and {} scales, expected {dim}",
+            mean.len(),
+            scale.len(),
+        ));
+    }
+    if scale.iter().any(|s| *s == 0.0 || !s.is_finite()) {
+        return Err("a feature scale is zero or not finite".into());
+    }
+    let mut width = dim as u32;
+    for (i, l) in layers.iter().enumerate() {
+        if l.inputs != width
+            || l.weights.len() as u64 != l.inputs as u64 * l.outputs as u64
+            || l.bias.len() != l.outputs as usize
+        {
+            return Err(format!("layer {i} has inconsistent sizes"));
+        }
+        width = l.outputs;
+    }
+    if layers.is_empty() || width as usize != classes {
+        return Err(format!(
+            "last layer has {width} outputs for {classes} classes"
+        ));
+    }
+    Ok(())
 }

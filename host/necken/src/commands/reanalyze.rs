@@ -23,6 +23,10 @@ pub struct Args {
     /// docs/features.md says how the two differ).
     #[arg(long, value_enum, default_value = "necken")]
     features: FeatureSet,
+    /// Read every track as the daemon reads its live windows: the head's window model and
+    /// window temperature (for stores of window-length excerpts, to compare window models).
+    #[arg(long)]
+    as_windows: bool,
 }
 
 /// `--features`.
@@ -60,7 +64,10 @@ fn each_track_line(
 
 /// Re-classifies every track; a record that does not decode is reported and skipped.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let head = args.head.load()?;
+    let mut head = args.head.load()?;
+    if args.as_windows {
+        head = head.map(|h| h.for_windows());
+    }
     let store = ctx.open_existing_store()?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -1,24 +1,32 @@
-//! `necken train-head`: fit a style head on stored tracks with known styles.
+//! `necken train-head`: fit a style head on stored tracks with known styles, and optionally a
+//! window model on window-length excerpts for the daemon's live windows.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use necken_core::head::embedding_network;
+use necken_core::head::{embedding_network, StyleHead, WindowModel};
+use necken_core::style::Style;
 use necken_core::vector::has_bar_pattern;
 use necken_core::{codec, features};
 use necken_store::ArtifactStore;
 
+use super::models::load_head_file;
 use super::{CliResult, Context};
 use crate::calibrate;
 use crate::labels::{read_all_labels, stem_of};
-use crate::train::{fit_linear_head, TrainConfig};
+use crate::train::{fit_linear_correction, fit_linear_head, TrainConfig};
 
 /// Arguments of `necken train-head`.
 #[derive(clap::Args)]
 pub struct Args {
     /// CSV with `clip` (file stem) and `style` columns, e.g. a generator's labels.csv.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "track_model")]
     labels: Vec<PathBuf>,
+    /// Keep the track model (and its calibration) of this head file instead of training one
+    /// from `--labels`: only the window model (`--windows`) is trained.
+    #[arg(long, conflicts_with_all = ["labels", "calibrate"], requires = "windows")]
+    track_model: Option<PathBuf>,
     /// Where to write the head (`.nkhead`).
     #[arg(long)]
     out: PathBuf,
@@ -43,58 +51,39 @@ pub struct Args {
     /// window's confidence is as honest as a track's. Left out of training too.
     #[arg(long)]
     calibrate_windows: Vec<PathBuf>,
+    /// Labels of window-length excerpts (analyzed as the daemon's live windows are) to train
+    /// the head's window model on: the live windows then read it instead of the track model
+    /// (`NKHEAD04`). Without them windows read the track model.
+    #[arg(long)]
+    windows: Vec<PathBuf>,
+}
+
+/// Feature vectors of the stored tracks each label list names.
+#[derive(Default)]
+struct Examples {
+    tracks: Vec<(Vec<f32>, Style)>,
+    validation: Vec<(Vec<f32>, Style)>,
+    window_validation: Vec<(Vec<f32>, Style)>,
+    windows: Vec<(Vec<f32>, Style)>,
+    /// The embedding networks of every labelled track (`None` = without an embedding).
+    networks: BTreeSet<Option<String>>,
+    skipped: usize,
 }
 
 /// Fits a linear head on every stored track whose file stem has a label.
 pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
-    let labels = read_all_labels(&args.labels)?;
-    let held_out = read_all_labels(&args.calibrate)?;
-    let window_held_out = read_all_labels(&args.calibrate_windows)?;
-    let store = ctx.open_existing_store()?;
-    let mut examples = Vec::new();
-    let mut validation = Vec::new();
-    let mut window_validation = Vec::new();
-    let mut skipped = 0usize;
-    let mut networks = std::collections::BTreeSet::new();
-    store.for_each(&mut |rec| {
-        let stem = stem_of(&rec.meta.source_path);
-        let Ok(a) = codec::decode(&rec.artifacts) else {
-            skipped += 1;
-            return Ok(());
-        };
-        if held_out.contains_key(&stem)
-            || window_held_out.contains_key(&stem)
-            || labels.contains_key(&stem)
-        {
-            let network = a
-                .embedding
-                .as_ref()
-                .map(|e| embedding_network(&e.model).to_string());
-            networks.insert(network);
-        }
-        if let Some(&style) = held_out.get(&stem) {
-            validation.push((features::derive(&a).feature_vector, style));
-        } else if let Some(&style) = window_held_out.get(&stem) {
-            window_validation.push((features::derive(&a).feature_vector, style));
-        } else if let Some(&style) = labels.get(&stem) {
-            examples.push((features::derive(&a).feature_vector, style));
-        } else {
-            skipped += 1;
-        }
-        Ok(())
-    })?;
-    if examples.is_empty() {
-        return Err("no stored track matches a label (labels are matched by file stem)".into());
-    }
-    let config = TrainConfig {
-        steps: args.steps,
-        l2: args.l2,
-        ..TrainConfig::default()
-    };
+    let lists = [
+        read_all_labels(&args.calibrate)?,
+        read_all_labels(&args.calibrate_windows)?,
+        read_all_labels(&args.labels)?,
+        read_all_labels(&args.windows)?,
+    ];
+    let ex = gather(ctx, &lists)?;
     // A head reads one embedding network's vectors: tracks embedded by several (or some
     // without one) would train it on a mixture no track will ever look like.
-    if networks.len() > 1 {
-        let names: Vec<String> = networks
+    if ex.networks.len() > 1 {
+        let names: Vec<String> = ex
+            .networks
             .iter()
             .map(|n| n.clone().unwrap_or_else(|| "none".into()))
             .collect();
@@ -105,75 +94,209 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         )
         .into());
     }
-    // Tracks stored before schema 3 have no mean bar: a head trained on a mixture learns the
-    // absence itself as a cue, which says nothing about the dance.
-    let without_bar = examples.iter().filter(|(x, _)| !has_bar_pattern(x)).count();
-    if without_bar > 0 && without_bar < examples.len() {
-        eprintln!(
-            "necken: {without_bar} of {} labelled track(s) have no mean bar (stored before \
-             schema 3): analyze their audio again (`necken analyze --force`) so that every \
-             track has one",
-            examples.len()
-        );
-    }
-    let mut head = fit_linear_head(&examples, &config, &args.id, &args.trained_on)?;
-    head.embedding_model = networks.into_iter().next().flatten();
-    if !args.calibrate.is_empty() {
-        if validation.is_empty() {
-            return Err("no stored track matches a --calibrate label".into());
-        }
-        let before = calibrate::reliability(&head, &validation);
-        let t = calibrate::fit_temperature(&head, &validation);
-        head.divide_logits(t);
-        let after = calibrate::reliability(&head, &validation);
-        eprint!(
-            "{}{}",
-            calibrate::format_table(
-                &format!("held out ({} tracks), uncalibrated", validation.len()),
-                &before
-            ),
-            calibrate::format_table(&format!("held out, temperature {t:.3}"), &after)
-        );
+    let network = ex.networks.iter().next().cloned().flatten();
+    let config = TrainConfig {
+        steps: args.steps,
+        l2: args.l2,
+        ..TrainConfig::default()
+    };
+    let mut head = match &args.track_model {
+        Some(path) => kept_track_model(path, &args, network.as_deref())?,
+        None => track_model(&args, &ex, &config, network)?,
+    };
+    if !args.windows.is_empty() {
+        head.window_model = Some(fit_window_model(&head, &ex.windows, &config)?);
     }
     if !args.calibrate_windows.is_empty() {
-        if window_validation.is_empty() {
+        if ex.window_validation.is_empty() {
             return Err("no stored track matches a --calibrate-windows label".into());
         }
-        let before = calibrate::reliability(&head, &window_validation);
-        let t = calibrate::calibrate_windows(&mut head, &window_validation);
-        let after = calibrate::reliability(&head.for_windows(), &window_validation);
+        let before = calibrate::reliability(&head, &ex.window_validation);
+        let t = calibrate::calibrate_windows(&mut head, &ex.window_validation);
+        let after = calibrate::reliability(&head.for_windows(), &ex.window_validation);
         eprint!(
             "{}{}",
             calibrate::format_table(
                 &format!(
-                    "held-out windows ({} tracks), the track calibration",
-                    window_validation.len()
+                    "held-out windows ({} tracks), the track model and calibration",
+                    ex.window_validation.len()
                 ),
                 &before
             ),
             calibrate::format_table(&format!("held-out windows, temperature {t:.3}"), &after)
         );
     }
+    if head.window_model.is_some() {
+        eprintln!(
+            "window model: {} excerpts, training accuracy {:.3}",
+            ex.windows.len(),
+            accuracy(&head.for_windows(), &ex.windows)
+        );
+    }
+    std::fs::write(&args.out, head.to_bytes())
+        .map_err(|e| format!("{}: {e}", args.out.display()))?;
+    if let Some(path) = &args.track_model {
+        eprintln!(
+            "{}: the track model of {} kept, {} classes; wrote {}",
+            args.id,
+            path.display(),
+            head.classes.len(),
+            args.out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "trained {} on {} tracks ({} skipped without label), {} classes; training accuracy {:.3}; wrote {}",
+        args.id,
+        ex.tracks.len(),
+        ex.skipped,
+        head.classes.len(),
+        accuracy(&head, &ex.tracks),
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the store once: each stored track whose stem the lists name (held out, held-out
+/// windows, tracks, windows — the first list naming it wins) becomes an example of that list.
+fn gather(ctx: &Context, lists: &[HashMap<String, Style>; 4]) -> CliResult<Examples> {
+    let store = ctx.open_existing_store()?;
+    let mut ex = Examples::default();
+    store.for_each(&mut |rec| {
+        let stem = stem_of(&rec.meta.source_path);
+        let Ok(a) = codec::decode(&rec.artifacts) else {
+            ex.skipped += 1;
+            return Ok(());
+        };
+        let Some((list, &style)) = lists
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| l.get(&stem).map(|s| (i, s)))
+        else {
+            ex.skipped += 1;
+            return Ok(());
+        };
+        let network = a
+            .embedding
+            .as_ref()
+            .map(|e| embedding_network(&e.model).to_string());
+        ex.networks.insert(network);
+        let example = (features::derive(&a).feature_vector, style);
+        match list {
+            0 => ex.validation.push(example),
+            1 => ex.window_validation.push(example),
+            2 => ex.tracks.push(example),
+            _ => ex.windows.push(example),
+        }
+        Ok(())
+    })?;
+    Ok(ex)
+}
+
+/// The track model fitted on the labelled tracks, calibrated on the held-out ones.
+fn track_model(
+    args: &Args,
+    ex: &Examples,
+    config: &TrainConfig,
+    network: Option<String>,
+) -> CliResult<StyleHead> {
+    if ex.tracks.is_empty() {
+        return Err("no stored track matches a label (labels are matched by file stem)".into());
+    }
+    // Tracks stored before schema 3 have no mean bar: a head trained on a mixture learns the
+    // absence itself as a cue, which says nothing about the dance.
+    let without_bar = ex
+        .tracks
+        .iter()
+        .filter(|(x, _)| !has_bar_pattern(x))
+        .count();
+    if without_bar > 0 && without_bar < ex.tracks.len() {
+        eprintln!(
+            "necken: {without_bar} of {} labelled track(s) have no mean bar (stored before \
+             schema 3): analyze their audio again (`necken analyze --force`) so that every \
+             track has one",
+            ex.tracks.len()
+        );
+    }
+    let mut head = fit_linear_head(&ex.tracks, config, &args.id, &args.trained_on)?;
+    head.embedding_model = network;
+    if !args.calibrate.is_empty() {
+        if ex.validation.is_empty() {
+            return Err("no stored track matches a --calibrate label".into());
+        }
+        let before = calibrate::reliability(&head, &ex.validation);
+        let t = calibrate::fit_temperature(&head, &ex.validation);
+        head.divide_logits(t);
+        let after = calibrate::reliability(&head, &ex.validation);
+        eprint!(
+            "{}{}",
+            calibrate::format_table(
+                &format!("held out ({} tracks), uncalibrated", ex.validation.len()),
+                &before
+            ),
+            calibrate::format_table(&format!("held out, temperature {t:.3}"), &after)
+        );
+    }
+    Ok(head)
+}
+
+/// The track model of an existing head file, as it was calibrated, under the new id; its
+/// window model and temperature are trained again. The excerpts must be embedded by the
+/// network the head reads.
+fn kept_track_model(
+    path: &std::path::Path,
+    args: &Args,
+    network: Option<&str>,
+) -> CliResult<StyleHead> {
+    let mut head = load_head_file(path)?;
+    if let (Some(reads), Some(excerpts)) = (head.embedding_model.as_deref(), network) {
+        if embedding_network(reads) != excerpts {
+            return Err(format!(
+                "{} reads {reads} embeddings, the excerpts were embedded by {excerpts}",
+                path.display()
+            )
+            .into());
+        }
+    }
+    head.trained_on = format!("track model of {}; {}", head.id, args.trained_on);
+    head.id = args.id.clone();
+    head.window_model = None;
+    head.window_temperature = 1.0;
+    Ok(head)
+}
+
+/// The window model: the track model corrected on the window-length excerpts
+/// ([`fit_linear_correction`]), over the same classes.
+fn fit_window_model(
+    head: &StyleHead,
+    windows: &[(Vec<f32>, Style)],
+    config: &TrainConfig,
+) -> CliResult<WindowModel> {
+    if windows.is_empty() {
+        return Err("no stored track matches a --windows label".into());
+    }
+    let (feature_mean, feature_scale, layer) = fit_linear_correction(windows, head, config)?;
+    Ok(WindowModel {
+        feature_mean,
+        feature_scale,
+        layers: vec![layer],
+        trained_on: format!(
+            "the track model corrected on {} window-length excerpts",
+            windows.len()
+        ),
+    })
+}
+
+/// The share of `examples` whose most probable style is their label.
+fn accuracy(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
     let correct = examples
         .iter()
         .filter(|(x, s)| {
             head.predict(x)
                 .into_iter()
                 .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(c, _)| c == *s)
-                .unwrap_or(false)
+                .is_some_and(|(c, _)| c == *s)
         })
         .count();
-    std::fs::write(&args.out, head.to_bytes())
-        .map_err(|e| format!("{}: {e}", args.out.display()))?;
-    eprintln!(
-        "trained {} on {} tracks ({} skipped without label), {} classes; training accuracy {:.3}; wrote {}",
-        args.id,
-        examples.len(),
-        skipped,
-        head.classes.len(),
-        correct as f64 / examples.len() as f64,
-        args.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    correct as f64 / examples.len().max(1) as f64
 }
