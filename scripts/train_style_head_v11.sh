@@ -29,14 +29,7 @@ out=${OUT:-$here/models/style-head-v11.nkhead}
 head_id=${HEAD_ID:-necken-style-head-v11}
 l2=${L2:-0.03}
 mkdir -p "$work"
-render() { [ -f "$work/$1/labels.csv" ] || "$gen" "$tools/make_train.py" --out "$work/$1" "${@:2}" --jobs 2; }
-aug() { [ -f "$work/$2/labels.csv" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
-hall() {
-    if [ ! -f "$work/$2/labels.csv" ]; then
-        "$here/scripts/need_sox_mp3.sh"
-        "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"
-    fi
-}
+. "$here/scripts/models/render_steps.sh"
 render train1 --per-style 40 --seed 1
 render valid4v --per-style 12 --seed 4 --vocal-fraction 0.5
 aug train1 train1-aug 21; hall train1 train1-hall 11

@@ -19,14 +19,7 @@ head_id=${HEAD_ID:-necken-style-head-v14}
 l2=${L2:-0.03}
 seeds=${WINDOW_SEEDS:-"5:51:15 6:61:16 10:101:107"}
 mkdir -p "$work"
-render() { [ -f "$work/$1/labels.csv" ] || "$gen" "$tools/make_train.py" --out "$work/$1" "${@:2}" --jobs 2; }
-aug() { [ -f "$work/$2/labels.csv" ] || "$gen" "$here/scripts/models/augment_hall.py" "$work/$1" "$work/$2" --seed "$3"; }
-hall() {
-    if [ ! -f "$work/$2/labels.csv" ]; then
-        "$here/scripts/need_sox_mp3.sh"
-        "$gen" "$tools/make_hall.py" "$work/$1" "$work/$2" --seed "$3"
-    fi
-}
+. "$here/scripts/models/render_steps.sh"
 # The excerpts of folder $1: ex-$1-s6, -s8, -s10 (from the start) and -w12 (anywhere, seed 7).
 excerpts() {
     for spec in s6 s8 s10 w12; do
