@@ -235,3 +235,75 @@ fn fit_softmax(
     }
     (w, b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two styles told apart by feature `cue` (plus a shift of every feature by `shift`, so
+    /// that the standardizations of two sets differ), deterministic noise elsewhere.
+    fn examples(cue: usize, shift: f32, n: usize) -> Vec<(Vec<f32>, Style)> {
+        let mut state = cue as u64 + 7;
+        let mut noise = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+        };
+        (0..n)
+            .map(|i| {
+                let style = [Style::Polska, Style::Polka][i % 2];
+                let sign = if style == Style::Polska { 1.0 } else { -1.0 };
+                let mut x: Vec<f32> = (0..FEATURE_DIM).map(|_| noise() + shift).collect();
+                x[cue] = sign + noise() * 0.5 + shift;
+                // Every track and window has a mean bar (the head reads those without one
+                // otherwise).
+                x[necken_core::vector::BAR_FLAG] = 1.0;
+                (x, style)
+            })
+            .collect()
+    }
+
+    fn accuracy(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
+        let right = examples
+            .iter()
+            .filter(|(x, s)| {
+                let p = head.predict(x);
+                p.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0 == *s
+            })
+            .count();
+        right as f64 / examples.len() as f64
+    }
+
+    /// Folded over the excerpts' standardization, a correction of zero (no steps) reads
+    /// exactly as the track model; a fitted one learns what the excerpts need (here another
+    /// feature carries the style).
+    #[test]
+    fn a_correction_starts_from_the_track_model_and_learns_the_excerpts() {
+        let tracks = examples(3, 0.0, 200);
+        let head = fit_linear_head(&tracks, &TrainConfig::default(), "t", "").unwrap();
+        let windows = examples(5, 0.7, 200);
+        let held = TrainConfig {
+            steps: 0,
+            ..TrainConfig::default()
+        };
+        let (mean, scale, layer) = fit_linear_correction(&windows, &head, &held).unwrap();
+        let mut folded = head.clone();
+        (folded.feature_mean, folded.feature_scale) = (mean, scale);
+        folded.layers = vec![layer];
+        for (x, _) in windows.iter().take(20) {
+            for ((s1, p1), (s2, p2)) in head.predict(x).iter().zip(folded.predict(x)) {
+                assert_eq!(*s1, s2);
+                assert!((p1 - p2).abs() < 1e-5, "{p1} {p2}");
+            }
+        }
+        let before = accuracy(&head, &windows);
+        let (mean, scale, layer) =
+            fit_linear_correction(&windows, &head, &TrainConfig::default()).unwrap();
+        let mut corrected = head.clone();
+        (corrected.feature_mean, corrected.feature_scale) = (mean, scale);
+        corrected.layers = vec![layer];
+        let after = accuracy(&corrected, &windows);
+        assert!(before < 0.7 && after > 0.95, "{before} -> {after}");
+    }
+}
