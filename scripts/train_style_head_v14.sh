@@ -7,6 +7,7 @@
 # analyzed with the causal beat network alone (beat-tcn-v2, beat-tcn-v3's causal half: what the
 # live windows read) and embed-cnn-v2. The window temperature is fitted on the same excerpts of
 # the seed-4 validation clips (clean and through augment_hall.py). Never dev or dev-hall.
+# About 90 minutes on 2 cores with rendering, under a minute to train once the excerpts are stored.
 # usage: scripts/train_style_head_v14.sh [WORK_DIR]   (GEN_PYTHON as for v11; sox on PATH)
 #   WINDOW_SEEDS (default below) SEED:AUGMENT_SEED:HALL_SEED; L2 (default below); OUT, HEAD_ID.
 set -euo pipefail
