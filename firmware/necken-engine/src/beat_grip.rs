@@ -17,6 +17,9 @@ use std::collections::VecDeque;
 const REACH: u64 = 4;
 /// Frames of activations kept: the longest lead plus the reach.
 const KEEP: usize = 64;
+/// Predicted beats waiting for their neighbourhood: a beat is scored `REACH` frames after it
+/// falls and predicted at most the lead before, so only a few ever wait.
+const PENDING: usize = 8;
 /// Weight of each new beat in the long-run mean of the peaks at the predicted beats.
 const LONG_RATE: f32 = 0.1;
 /// Weight of each new beat in the short-run mean.
@@ -41,7 +44,7 @@ impl BeatGrip {
     pub fn new() -> BeatGrip {
         BeatGrip {
             recent: VecDeque::with_capacity(KEEP),
-            pending: VecDeque::with_capacity(8),
+            pending: VecDeque::with_capacity(PENDING),
             long: None,
             short: None,
         }
@@ -57,7 +60,7 @@ impl BeatGrip {
 
     /// A beat the tracker predicts at `frame`.
     pub fn predicted(&mut self, frame: u64) {
-        if self.pending.len() == self.pending.capacity() {
+        if self.pending.len() == PENDING {
             self.pending.pop_front();
         }
         self.pending.push_back(frame);
@@ -80,7 +83,7 @@ impl BeatGrip {
                 .iter()
                 .filter(|(f, _)| f + REACH >= beat && *f <= beat + REACH)
                 .map(|(_, a)| *a)
-                .fold(None, |m: Option<f32>, a| Some(m.map_or(a, |m| m.max(a))));
+                .reduce(f32::max);
             if let Some(peak) = peak {
                 let mean =
                     |m: Option<f32>, rate: f32| Some(m.map_or(peak, |m| m + rate * (peak - m)));

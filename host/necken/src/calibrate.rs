@@ -41,6 +41,12 @@ fn answers(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> Vec<(f32, bool)>
         .collect()
 }
 
+/// The share of labelled examples whose most probable style is their label.
+pub fn accuracy(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
+    let right = answers(head, examples).iter().filter(|(_, r)| *r).count();
+    right as f64 / examples.len().max(1) as f64
+}
+
 /// The reliability table of `head` on labelled examples.
 pub fn reliability(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> Vec<Bin> {
     let answers = answers(head, examples);
@@ -158,13 +164,7 @@ mod tests {
     /// validation set (same distribution, other draws) overlaps, so the trained head is
     /// over-confident there.
     fn examples(seed: u64, n: usize) -> Vec<(Vec<f32>, Style)> {
-        let mut state = seed;
-        let mut noise = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
-        };
+        let mut noise = crate::train::test_noise(seed);
         (0..n)
             .map(|i| {
                 let style = if i % 2 == 0 {

@@ -236,20 +236,28 @@ fn fit_softmax(
     (w, b)
 }
 
+/// Deterministic noise in [-0.5, 0.5) for the tests' synthetic feature vectors (a linear
+/// congruential generator from `seed`).
+#[cfg(test)]
+pub(crate) fn test_noise(seed: u64) -> impl FnMut() -> f32 {
+    let mut state = seed;
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calibrate::accuracy;
 
     /// Two styles told apart by feature `cue` (plus a shift of every feature by `shift`, so
     /// that the standardizations of two sets differ), deterministic noise elsewhere.
     fn examples(cue: usize, shift: f32, n: usize) -> Vec<(Vec<f32>, Style)> {
-        let mut state = cue as u64 + 7;
-        let mut noise = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((state >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
-        };
+        let mut noise = test_noise(cue as u64 + 7);
         (0..n)
             .map(|i| {
                 let style = [Style::Polska, Style::Polka][i % 2];
@@ -262,17 +270,6 @@ mod tests {
                 (x, style)
             })
             .collect()
-    }
-
-    fn accuracy(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
-        let right = examples
-            .iter()
-            .filter(|(x, s)| {
-                let p = head.predict(x);
-                p.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap().0 == *s
-            })
-            .count();
-        right as f64 / examples.len() as f64
     }
 
     /// Folded over the excerpts' standardization, a correction of zero (no steps) reads

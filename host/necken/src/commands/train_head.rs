@@ -13,7 +13,7 @@ use necken_store::ArtifactStore;
 
 use super::models::load_head_file;
 use super::{CliResult, Context};
-use crate::calibrate;
+use crate::calibrate::{self, accuracy};
 use crate::labels::{read_all_labels, stem_of};
 use crate::train::{fit_linear_correction, fit_linear_head, TrainConfig};
 
@@ -285,18 +285,4 @@ fn fit_window_model(
             windows.len()
         ),
     })
-}
-
-/// The share of `examples` whose most probable style is their label.
-fn accuracy(head: &StyleHead, examples: &[(Vec<f32>, Style)]) -> f64 {
-    let correct = examples
-        .iter()
-        .filter(|(x, s)| {
-            head.predict(x)
-                .into_iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .is_some_and(|(c, _)| c == *s)
-        })
-        .count();
-    correct as f64 / examples.len().max(1) as f64
 }
