@@ -37,7 +37,6 @@ use beat_send::BeatSender;
 use necken_analysis::{AnalysisOptions, FrameStream};
 use necken_core::classify::Tags;
 use necken_core::head::StyleHead;
-use necken_core::style::Style;
 use necken_rhythm::frontend::FrameFeatures;
 use necken_rhythm::learned::StreamingBeatActivation;
 use necken_rhythm::streaming::StreamingTracker;
@@ -366,9 +365,10 @@ impl Engine {
             return;
         }
         self.since_classify += 1;
-        let every = match self.smoother.published() {
-            None | Some(Style::Unknown) => self.settings.classify_every_unsure_frames,
-            Some(_) => self.settings.classify_every_frames,
+        let every = if self.smoother.deciding() {
+            self.settings.classify_every_unsure_frames
+        } else {
+            self.settings.classify_every_frames
         };
         if self.since_classify >= every {
             self.since_classify = 0;

@@ -41,6 +41,18 @@ impl StyleSmoother {
         self.published
     }
 
+    /// True while the published style is not settled: nothing or `Unknown` is published, or
+    /// the last window voted for another style that may replace it. The engine then
+    /// classifies at its quicker cadence: a switch needs `confirm` windows, and at the
+    /// settled cadence a tune change the beats did not hear (the same bar family and tempo)
+    /// kept the old tune's style four seconds longer per window. A window too unsure to vote
+    /// does not hurry the next: hurried, such windows replaced a right style by `Unknown`
+    /// sooner (generated hall clips right 0.637 → 0.614 of the time).
+    pub fn deciding(&self) -> bool {
+        matches!(self.published, None | Some(Style::Unknown))
+            || self.candidate.is_some_and(|c| c != Style::Unknown)
+    }
+
     /// Forgets everything (the music stopped).
     pub fn reset(&mut self) {
         self.published = None;
@@ -129,6 +141,31 @@ mod tests {
         assert_eq!(s.published(), Some(Polska));
         // Clear change.
         assert_eq!(s.push(&[(Polska, 0.2), (Hambo, 0.8)]), Some(Hambo));
+        s.reset();
+        assert_eq!(s.published(), None);
+    }
+
+    #[test]
+    fn deciding_until_a_style_is_published_and_while_a_window_disputes_it() {
+        let mut s = StyleSmoother::new(2, 0.1, 0.4);
+        assert!(s.deciding(), "nothing published");
+        s.push(&[(Polska, 0.6), (Hambo, 0.4)]);
+        assert!(s.deciding(), "one window is no style yet");
+        s.push(&[(Polska, 0.6), (Hambo, 0.4)]);
+        assert_eq!(s.published(), Some(Polska));
+        assert!(!s.deciding());
+        // A window for another style disputes it...
+        s.push(&[(Polska, 0.3), (Hambo, 0.7)]);
+        assert!(s.deciding());
+        // ...until a window agrees with the published style again.
+        s.push(&[(Polska, 0.6), (Hambo, 0.4)]);
+        assert!(!s.deciding());
+        // Windows too unsure to vote do not hurry: they lead to `unknown` at the usual pace.
+        s.push(&[(Polska, 0.38), (Hambo, 0.32), (Vals, 0.3)]);
+        assert!(!s.deciding());
+        s.push(&[(Polska, 0.38), (Hambo, 0.32), (Vals, 0.3)]);
+        assert_eq!(s.published(), Some(Unknown));
+        assert!(s.deciding(), "unknown is published");
         s.reset();
         assert_eq!(s.published(), None);
     }

@@ -20,10 +20,11 @@ pub struct EngineSettings {
     pub live: bool,
     /// Frames per classification window.
     pub window_frames: usize,
-    /// Frames between classifications while a style is published.
+    /// Frames between classifications while a style is published and the windows agree.
     pub classify_every_frames: usize,
     /// Frames between classifications while nothing or `unknown` is published (the start of
-    /// the music, just after a tune change), when a style is wanted soonest.
+    /// the music, just after a tune change) or the last window disputed the published style
+    /// (a switch under way), when a style is wanted soonest.
     pub classify_every_unsure_frames: usize,
     /// Music threshold, dBFS.
     pub music_dbfs: f32,

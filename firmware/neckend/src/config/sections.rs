@@ -140,11 +140,12 @@ pub struct AnalysisSection {
     /// 30 with `min_confidence` 0.55 answers sooner and is right more of the time, but also
     /// wrong more of it on dev-hall (docs/accuracy.md).
     pub window_s: f32,
-    /// Seconds between rolling classifications while a style is published.
+    /// Seconds between rolling classifications while a style is published and the windows
+    /// agree with it.
     pub classify_every_s: f32,
     /// Seconds between them while nothing or `unknown` is published (the music just began or
-    /// the tune just changed): a style is wanted soonest then, and steady music does not pay
-    /// for it.
+    /// the tune just changed) or the last window disputed the published style (a switch under
+    /// way): a style is wanted soonest then, and steady music does not pay for it.
     pub classify_every_unsure_s: f32,
     /// Beat/downbeat network (`.onnx`, listed in the `SHA256SUMS` beside it); a relative path
     /// is looked for in the working directory, the profile's install root and beside the
