@@ -10,7 +10,8 @@
 # About 90 minutes on 2 cores with rendering, under a minute to train once the excerpts are stored.
 # usage: scripts/train_style_head_v14.sh [WORK_DIR]   (GEN_PYTHON as for v11; sox on PATH)
 #   WINDOW_SEEDS (default below) SEED:AUGMENT_SEED:HALL_SEED; L2 (default below); OUT, HEAD_ID;
-#   STORE, the store the excerpts are analyzed into (excerpts already in it are not analyzed again).
+#   STORE, the store the excerpts are analyzed into (default: one that v14 and v15 share, so
+#   excerpts already in it — e.g. v14's for v15 — are not analyzed again).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/necken-train}
@@ -48,7 +49,7 @@ aug valid4v valid4v-aug 22
 for f in valid4v valid4v-aug; do excerpts "$f"; calib+=("$work"/ex-"$f"-{s6,s8,s10,w12}); done
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
-store=${STORE:-$work/head-v14-windows.sled}
+store=${STORE:-$work/window-excerpts.sled}
 "$bin" --store "$store" analyze --no-model --beat-model "$here/models/beat-tcn-v2.onnx" \
     --embed-model "$here/models/embed-cnn-v2.onnx" "${train[@]}" "${calib[@]}" > /dev/null
 "$bin" --store "$store" train-head --l2 "$l2" \

@@ -11,5 +11,4 @@ export WINDOW_SEEDS=${WINDOW_SEEDS:-"5:51:15 6:61:16 10:101:107 11:111:117 14:14
 export L2=${L2:-0.01}
 export OUT=${OUT:-$here/models/style-head-v15.nkhead}
 export HEAD_ID=${HEAD_ID:-necken-style-head-v15}
-export STORE=${STORE:-${1:-/tmp/necken-train}/head-v15-windows.sled}
 exec "$here/scripts/train_style_head_v14.sh" "$@"

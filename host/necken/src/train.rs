@@ -284,10 +284,15 @@ mod tests {
             steps: 0,
             ..TrainConfig::default()
         };
-        let (mean, scale, layer) = fit_linear_correction(&windows, &head, &held).unwrap();
-        let mut folded = head.clone();
-        (folded.feature_mean, folded.feature_scale) = (mean, scale);
-        folded.layers = vec![layer];
+        // The head read by a fitted correction instead of its own model.
+        let corrected_by = |config: &TrainConfig| {
+            let (mean, scale, layer) = fit_linear_correction(&windows, &head, config).unwrap();
+            let mut h = head.clone();
+            (h.feature_mean, h.feature_scale) = (mean, scale);
+            h.layers = vec![layer];
+            h
+        };
+        let folded = corrected_by(&held);
         for (x, _) in windows.iter().take(20) {
             for ((s1, p1), (s2, p2)) in head.predict(x).iter().zip(folded.predict(x)) {
                 assert_eq!(*s1, s2);
@@ -295,12 +300,7 @@ mod tests {
             }
         }
         let before = accuracy(&head, &windows);
-        let (mean, scale, layer) =
-            fit_linear_correction(&windows, &head, &TrainConfig::default()).unwrap();
-        let mut corrected = head.clone();
-        (corrected.feature_mean, corrected.feature_scale) = (mean, scale);
-        corrected.layers = vec![layer];
-        let after = accuracy(&corrected, &windows);
+        let after = accuracy(&corrected_by(&TrainConfig::default()), &windows);
         assert!(before < 0.7 && after > 0.95, "{before} -> {after}");
     }
 }
