@@ -8,6 +8,7 @@ mod labels;
 mod output;
 mod report;
 mod train;
+mod train_mlp;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -119,7 +119,7 @@ pub fn fit_linear_correction(
 
 /// Per-feature mean and standard deviation of the examples (a constant feature, e.g. the
 /// embedding while no model runs, keeps scale 1).
-fn standardization(examples: &[(Vec<f32>, Style)]) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn standardization(examples: &[(Vec<f32>, Style)]) -> (Vec<f64>, Vec<f64>) {
     let n = examples.len().max(1) as f64;
     let d = FEATURE_DIM;
     let mut mean = vec![0f64; d];
@@ -142,7 +142,7 @@ fn standardization(examples: &[(Vec<f32>, Style)]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// The standardized vectors and class indices of the examples.
-fn standardized(
+pub(crate) fn standardized(
     examples: &[(Vec<f32>, Style)],
     mean: &[f64],
     scale: &[f64],

@@ -16,6 +16,7 @@ use super::{CliResult, Context};
 use crate::calibrate::{self, accuracy};
 use crate::labels::{read_all_labels, stem_of};
 use crate::train::{fit_linear_correction, fit_linear_head, TrainConfig};
+use crate::train_mlp::{average_nets, fit_mlp, MlpConfig};
 
 /// Arguments of `necken train-head`.
 #[derive(clap::Args)]
@@ -56,6 +57,20 @@ pub struct Args {
     /// (`NKHEAD04`). Without them windows read the track model.
     #[arg(long)]
     windows: Vec<PathBuf>,
+    /// Hidden ReLU units of the window model: 0 = the track model corrected linearly on the
+    /// excerpts; more = a network of its own over the excerpts (`--l2` its weight penalty).
+    #[arg(long, default_value_t = 0, requires = "windows")]
+    window_hidden: usize,
+    /// Passes over the excerpts when the window model is a network.
+    #[arg(long, default_value_t = 200)]
+    window_epochs: usize,
+    /// Seed of a window network's initial weights and shuffles.
+    #[arg(long, default_value_t = 1)]
+    window_seed: u64,
+    /// Window networks to train (seeds `--window-seed` and up) and average into one: a
+    /// single net's wrong-but-sure windows depend on its seed more than its right ones do.
+    #[arg(long, default_value_t = 1)]
+    window_nets: usize,
 }
 
 /// Feature vectors of the stored tracks each label list names.
@@ -105,7 +120,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult<ExitCode> {
         None => track_model(&args, &ex, &config, network)?,
     };
     if !args.windows.is_empty() {
-        head.window_model = Some(fit_window_model(&head, &ex.windows, &config)?);
+        head.window_model = Some(fit_window_model(&head, &ex.windows, &config, &args)?);
     }
     if !args.calibrate_windows.is_empty() {
         if ex.window_validation.is_empty() {
@@ -265,15 +280,50 @@ fn kept_track_model(
     Ok(head)
 }
 
-/// The window model: the track model corrected on the window-length excerpts
-/// ([`fit_linear_correction`]), over the same classes.
+/// The window model over the head's classes: the track model corrected on the
+/// window-length excerpts ([`fit_linear_correction`]), or with `--window-hidden` a network
+/// of its own ([`fit_mlp`]).
 fn fit_window_model(
     head: &StyleHead,
     windows: &[(Vec<f32>, Style)],
     config: &TrainConfig,
+    args: &Args,
 ) -> CliResult<WindowModel> {
     if windows.is_empty() {
         return Err("no stored track matches a --windows label".into());
+    }
+    if args.window_hidden > 0 {
+        let mlp = MlpConfig {
+            hidden: args.window_hidden,
+            epochs: args.window_epochs,
+            batch: 200,
+            learning_rate: 1e-3,
+            l2: config.l2 as f32,
+            seed: args.window_seed,
+        };
+        let mut nets = vec![];
+        let mut normalization = None;
+        for seed in (mlp.seed..).take(args.window_nets.max(1)) {
+            let net = fit_mlp(windows, &head.classes, &MlpConfig { seed, ..mlp })?;
+            normalization = Some((net.mean, net.scale));
+            nets.push(net.layers);
+        }
+        let (feature_mean, feature_scale) = normalization.expect("at least one net");
+        return Ok(WindowModel {
+            feature_mean,
+            feature_scale,
+            layers: average_nets(&nets)?,
+            trained_on: format!(
+                "{} {}-unit ReLU network(s) averaged, on {} window-length excerpts ({} passes, \
+                 L2 {}, seeds from {})",
+                nets.len(),
+                mlp.hidden,
+                windows.len(),
+                mlp.epochs,
+                config.l2,
+                mlp.seed
+            ),
+        });
     }
     let (feature_mean, feature_scale, layer) = fit_linear_correction(windows, head, config)?;
     Ok(WindowModel {
