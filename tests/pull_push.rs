@@ -412,7 +412,7 @@ fn a_pushed_head_names_the_next_messages_and_survives_a_restart() {
 }
 
 #[test]
-fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
+fn a_device_takes_pushed_heads_of_its_embedding_network_only() {
     // A device running embed-cnn-v2 with style-head-v4: a head that reads embed-cnn-v1's
     // embeddings would name no style, so it is refused and the running head stays; a head of
     // the device's own network is taken.
@@ -449,6 +449,16 @@ fn a_device_refuses_a_pushed_head_of_another_embedding_network() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(json_of(&out)["head"], "necken-style-head-v6");
+    // The default head, whose live-window model is a network (173 KB, seven times v6's
+    // bytes), goes across as well.
+    let v16 = necken_tests::model_path("style-head-v16.nkhead");
+    let out = push(&host, port, "hall4", &v16, &["--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_of(&out)["head"], "necken-style-head-v16");
 }
 
 /// Waits until `device` says it is online.
