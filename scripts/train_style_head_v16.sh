@@ -9,5 +9,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 export OUT=${OUT:-$here/models/style-head-v16.nkhead}
 export HEAD_ID=${HEAD_ID:-necken-style-head-v16}
-export WINDOW_ARGS=${WINDOW_ARGS:-"--window-hidden 128 --window-epochs 100 --window-seed 1"}
+export WINDOW_ARGS=${WINDOW_ARGS:-"--window-hidden 128 --net-epochs 100 --net-seed 1"}
 exec "$here/scripts/train_style_head_v15.sh" "$@"

@@ -12,6 +12,7 @@ use necken_core::vector::FEATURE_DIM;
 use crate::train::{standardization, standardized};
 
 /// Settings of a network fit.
+#[derive(Clone, Copy)]
 pub struct MlpConfig {
     /// Hidden ReLU units.
     pub hidden: usize,
@@ -248,6 +249,29 @@ pub fn fit_mlp(
         mean: to_f32(mean),
         scale: to_f32(scale),
         layers: vec![hidden.dense(true), out.dense(false)],
+    })
+}
+
+/// `count` networks fitted from seeds `config.seed` and up, averaged into one
+/// ([`average_nets`]); one net when `count` is 1 (its layers unchanged).
+pub fn fit_averaged(
+    examples: &[(Vec<f32>, Style)],
+    classes: &[Style],
+    config: &MlpConfig,
+    count: usize,
+) -> Result<FittedNet, String> {
+    let mut nets = vec![];
+    let mut normalization = None;
+    for seed in (config.seed..).take(count.max(1)) {
+        let net = fit_mlp(examples, classes, &MlpConfig { seed, ..*config })?;
+        normalization = Some((net.mean, net.scale));
+        nets.push(net.layers);
+    }
+    let (mean, scale) = normalization.expect("at least one net");
+    Ok(FittedNet {
+        mean,
+        scale,
+        layers: average_nets(&nets)?,
     })
 }
 

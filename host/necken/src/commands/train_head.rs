@@ -16,7 +16,7 @@ use super::{CliResult, Context};
 use crate::calibrate::{self, accuracy};
 use crate::labels::{read_all_labels, stem_of};
 use crate::train::{fit_linear_correction, fit_linear_head, TrainConfig};
-use crate::train_mlp::{average_nets, fit_mlp, MlpConfig};
+use crate::train_mlp::{fit_averaged, MlpConfig};
 
 /// Arguments of `necken train-head`.
 #[derive(clap::Args)]
@@ -57,20 +57,24 @@ pub struct Args {
     /// (`NKHEAD04`). Without them windows read the track model.
     #[arg(long)]
     windows: Vec<PathBuf>,
+    /// Hidden ReLU units of the track model: 0 = linear (softmax regression); more = a
+    /// network (`--l2` its weight penalty).
+    #[arg(long, default_value_t = 0, conflicts_with = "track_model")]
+    hidden: usize,
     /// Hidden ReLU units of the window model: 0 = the track model corrected linearly on the
     /// excerpts; more = a network of its own over the excerpts (`--l2` its weight penalty).
     #[arg(long, default_value_t = 0, requires = "windows")]
     window_hidden: usize,
-    /// Passes over the excerpts when the window model is a network.
+    /// Passes over the examples when a model is a network.
     #[arg(long, default_value_t = 200)]
-    window_epochs: usize,
-    /// Seed of a window network's initial weights and shuffles.
+    net_epochs: usize,
+    /// Seed of a network's initial weights and shuffles.
     #[arg(long, default_value_t = 1)]
-    window_seed: u64,
-    /// Window networks to train (seeds `--window-seed` and up) and average into one: a
-    /// single net's wrong-but-sure windows depend on its seed more than its right ones do.
+    net_seed: u64,
+    /// Networks to train per model (seeds `--net-seed` and up) and average into one: a
+    /// single net's wrong-but-sure answers depend on its seed more than its right ones do.
     #[arg(long, default_value_t = 1)]
-    window_nets: usize,
+    nets: usize,
 }
 
 /// Feature vectors of the stored tracks each label list names.
@@ -233,7 +237,23 @@ fn track_model(
             ex.tracks.len()
         );
     }
-    let mut head = fit_linear_head(&ex.tracks, config, &args.id, &args.trained_on)?;
+    // With `--hidden` the linear head only gives the classes and the file's other fields (no
+    // steps): its layer is replaced by the network.
+    let linear = TrainConfig {
+        steps: if args.hidden > 0 { 0 } else { config.steps },
+        learning_rate: config.learning_rate,
+        l2: config.l2,
+    };
+    let mut head = fit_linear_head(&ex.tracks, &linear, &args.id, &args.trained_on)?;
+    if args.hidden > 0 {
+        let net = fit_averaged(
+            &ex.tracks,
+            &head.classes,
+            &net_config(args, args.hidden, config),
+            args.nets,
+        )?;
+        (head.feature_mean, head.feature_scale, head.layers) = (net.mean, net.scale, net.layers);
+    }
     head.embedding_model = network;
     if !args.calibrate.is_empty() {
         if ex.validation.is_empty() {
@@ -280,6 +300,19 @@ fn kept_track_model(
     Ok(head)
 }
 
+/// A network's settings from the arguments (`hidden` units; 200 examples a step, Adam at
+/// 0.001, the linear fit's L2).
+fn net_config(args: &Args, hidden: usize, config: &TrainConfig) -> MlpConfig {
+    MlpConfig {
+        hidden,
+        epochs: args.net_epochs,
+        batch: 200,
+        learning_rate: 1e-3,
+        l2: config.l2 as f32,
+        seed: args.net_seed,
+    }
+}
+
 /// The window model over the head's classes: the track model corrected on the
 /// window-length excerpts ([`fit_linear_correction`]), or with `--window-hidden` a network
 /// of its own ([`fit_mlp`]).
@@ -293,30 +326,16 @@ fn fit_window_model(
         return Err("no stored track matches a --windows label".into());
     }
     if args.window_hidden > 0 {
-        let mlp = MlpConfig {
-            hidden: args.window_hidden,
-            epochs: args.window_epochs,
-            batch: 200,
-            learning_rate: 1e-3,
-            l2: config.l2 as f32,
-            seed: args.window_seed,
-        };
-        let mut nets = vec![];
-        let mut normalization = None;
-        for seed in (mlp.seed..).take(args.window_nets.max(1)) {
-            let net = fit_mlp(windows, &head.classes, &MlpConfig { seed, ..mlp })?;
-            normalization = Some((net.mean, net.scale));
-            nets.push(net.layers);
-        }
-        let (feature_mean, feature_scale) = normalization.expect("at least one net");
+        let mlp = net_config(args, args.window_hidden, config);
+        let net = fit_averaged(windows, &head.classes, &mlp, args.nets)?;
         return Ok(WindowModel {
-            feature_mean,
-            feature_scale,
-            layers: average_nets(&nets)?,
+            feature_mean: net.mean,
+            feature_scale: net.scale,
+            layers: net.layers,
             trained_on: format!(
                 "{} {}-unit ReLU network(s) averaged, on {} window-length excerpts ({} passes, \
                  L2 {}, seeds from {})",
-                nets.len(),
+                args.nets.max(1),
                 mlp.hidden,
                 windows.len(),
                 mlp.epochs,
