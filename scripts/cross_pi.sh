@@ -49,7 +49,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 run() { # binary runner... -> events file
     local out=$1; shift
-    "$@" --no-mqtt --store "$WORK/$out.sled" --model models/style-head-v16.nkhead \
+    "$@" --no-mqtt --store "$WORK/$out.sled" --model models/style-head-v17.nkhead \
         --beat-model models/beat-tcn-v3.onnx --embed-model models/embed-cnn-v2.onnx \
         --input "$CLIP" --events "$WORK/$out.jsonl" 2>"$WORK/$out.log"
 }

@@ -14,7 +14,7 @@ export NECKEN_EMBED_MODEL=${NECKEN_EMBED_MODEL:-$here/models/embed-cnn-v2.onnx}
 # The style head names the style column and the binary bars of the exported beats (4/4
 # schottis and marches, 2/4 polka and engelska); STYLE_HEAD= (empty) keeps the tracker's own
 # bar length (--no-model).
-head=${STYLE_HEAD-$here/models/style-head-v16.nkhead}
+head=${STYLE_HEAD-$here/models/style-head-v17.nkhead}
 if [ -n "$head" ]; then head_args=(--model "$head"); else head_args=(--no-model); fi
 "$bin" --store "$out/store" analyze "$clips" "${head_args[@]}" "$@" > "$out/analyze.txt"
 "$bin" --store "$out/store" export --format beats --out "$out/beats" "${head_args[@]}" 2>/dev/null

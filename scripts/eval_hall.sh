@@ -26,7 +26,7 @@ echo "== offline beats and meter"
 "$here/scripts/eval_dir.sh" "$hall" "$out/offline"
 echo "== offline style"
 # The head eval_dir.sh analyzed with (STYLE_HEAD), not only the default.
-style_head=${STYLE_HEAD:-$here/models/style-head-v16.nkhead}
+style_head=${STYLE_HEAD:-$here/models/style-head-v17.nkhead}
 "$here/target/release/necken" --store "$out/offline/store" reanalyze --json --model "$style_head" \
     | python3 "$here/scripts/style_by_style.py" "$hall" --json "$out/offline_style.json"
 echo "== streaming beats (the daemon's beat events)"

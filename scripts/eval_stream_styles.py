@@ -9,7 +9,7 @@ the audio during which the published style names a wrong dance (`unknown` and no
 published are not wrong). Only report on dev; tune on generated clips.
 
 usage: [NECKEND=BINARY] scripts/eval_stream_styles.py CLIP_DIR [--model HEAD] [NECKEND_ARGS...]
-  default: --model models/style-head-v16.nkhead with both networks
+  default: --model models/style-head-v17.nkhead with both networks
 """
 import csv
 import json
@@ -24,7 +24,7 @@ NAMES = {"engelska_reel": "engelska", "ganglat_marsch": "gånglåt/marsch"}
 
 def main():
     clips = sys.argv[1]
-    extra = sys.argv[2:] or ["--model", "models/style-head-v16.nkhead"]
+    extra = sys.argv[2:] or ["--model", "models/style-head-v17.nkhead"]
     if "--beat-model" not in extra and "--no-beat-model" not in extra:
         extra += ["--beat-model", "models/beat-tcn-v3.onnx"]
     if "--embed-model" not in extra and "--no-embed-model" not in extra:

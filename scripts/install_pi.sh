@@ -40,7 +40,7 @@ install -m 644 README.md /opt/necken/README.md
 if [ ! -f /etc/necken/board.toml ]; then
     # The store lives in the service's state directory; the model is found under /opt/necken.
     sed -e 's|^path = .*|path = "/var/lib/neckend/store.sled"|' \
-        -e 's|^style_model = .*|style_model = "/opt/necken/models/style-head-v16.nkhead"|' \
+        -e 's|^style_model = .*|style_model = "/opt/necken/models/style-head-v17.nkhead"|' \
         -e 's|^beat_model = .*|beat_model = "/opt/necken/models/beat-tcn-v3.onnx"|' \
         -e 's|^embed_model = .*|embed_model = "/opt/necken/models/embed-cnn-v2.onnx"|' \
         "$PROFILE" > /etc/necken/board.toml

@@ -18,6 +18,8 @@
 #   L2 (default 0.03: 0.01 / 0.03 / 0.1 gave 296 / 296 / 294 of 336 generated clips held out;
 #   the smoother head wins the tie), OUT and HEAD_ID as in train_style_head_v3.sh; HEAD_SEEDS
 #   (default "5:51:15 6:61:16") the head's own seeds, each SEED:AUGMENT_SEED:HALL_SEED.
+#   STORE, the store the tracks are analyzed into (default WORK_DIR/head-v11.sled); TRACK_ARGS,
+#   more `necken train-head` options (e.g. `--hidden` for a network track model).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/necken-train}
@@ -48,14 +50,14 @@ for s in valid4v valid4v-aug; do
 done
 cargo build --release -q -p necken --manifest-path "$here/Cargo.toml"
 bin="$here/target/release/necken"
-store="$work/head-v11.sled"
+store=${STORE:-$work/head-v11.sled}
 "$bin" --store "$store" analyze --no-model --beat-model "$beat" --embed-model "$embed" \
     "$work"/{train1,train1-aug,train1-hall,valid4v,valid4v-aug} \
     "${dirs[@]}" > /dev/null
 "$bin" --store "$store" analyze --no-model --beat-model "$here/models/beat-tcn-v2.onnx" \
     --embed-model "$embed" "$work"/{ex-valid4v,ex-valid4v-aug} > /dev/null
 python3 "$here/scripts/models/split_valid4v.py" "$work"
-"$bin" --store "$store" train-head --l2 "$l2" \
+"$bin" --store "$store" train-head --l2 "$l2" ${TRACK_ARGS:-} \
     --labels "$work/train1/labels.csv" "${labels[@]}" --labels "$work/valid4v-a.csv" \
     --calibrate "$work/valid4v-b.csv" --calibrate-windows "$work/ex-valid4v-b.csv" \
     --out "$out" --id "$head_id" \

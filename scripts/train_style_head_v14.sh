@@ -12,7 +12,8 @@
 #   WINDOW_SEEDS (default below) SEED:AUGMENT_SEED:HALL_SEED; L2 (default below); OUT, HEAD_ID;
 #   STORE, the store the excerpts are analyzed into (default: one that v14 and v15 share, so
 #   excerpts already in it — e.g. v14's for v15 — are not analyzed again); WINDOW_ARGS, more
-#   `necken train-head` options for the window model (e.g. v16's network).
+#   `necken train-head` options for the window model (e.g. v16's network); TRACK_MODEL, the
+#   head file whose track model is kept (default style-head-v13's).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/necken-train}
@@ -54,7 +55,7 @@ store=${STORE:-$work/window-excerpts.sled}
 "$bin" --store "$store" analyze --no-model --beat-model "$here/models/beat-tcn-v2.onnx" \
     --embed-model "$here/models/embed-cnn-v2.onnx" "${train[@]}" "${calib[@]}" > /dev/null
 "$bin" --store "$store" train-head --l2 "$l2" \
-    --track-model "$here/models/style-head-v13.nkhead" ${WINDOW_ARGS:-} \
+    --track-model "${TRACK_MODEL:-$here/models/style-head-v13.nkhead}" ${WINDOW_ARGS:-} \
     $(printf -- '--windows %s/labels.csv ' "${train[@]}") \
     $(printf -- '--calibrate-windows %s/labels.csv ' "${calib[@]}") \
     --out "$out" --id "$head_id" \

@@ -19,7 +19,7 @@ pub const BEAT_NET: &str = "beat-tcn-v3.onnx";
 /// File name of the default embedding and instrumental/vocal network.
 pub const EMBED_NET: &str = "embed-cnn-v2.onnx";
 /// File name of the default style head.
-pub const STYLE_HEAD: &str = "style-head-v16.nkhead";
+pub const STYLE_HEAD: &str = "style-head-v17.nkhead";
 
 /// The repository's manifest, as built in.
 const MANIFEST: &str = include_str!("../../../models/SHA256SUMS");
@@ -33,7 +33,7 @@ const BUNDLED: [(&str, &[u8]); 3] = [
     ),
     (
         STYLE_HEAD,
-        include_bytes!("../../../models/style-head-v16.nkhead"),
+        include_bytes!("../../../models/style-head-v17.nkhead"),
     ),
 ];
 

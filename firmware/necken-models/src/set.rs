@@ -106,7 +106,7 @@ mod tests {
             necken_rhythm::learned::BeatActivationModel::id(set.beat.as_ref().unwrap().as_ref()),
             "beat-tcn-v3"
         );
-        assert_eq!(set.head.as_ref().unwrap().id, "necken-style-head-v16");
+        assert_eq!(set.head.as_ref().unwrap().id, "necken-style-head-v17");
         assert!(set.embed.is_some());
         let off = ModelChoices {
             beat: ModelChoice::Off,

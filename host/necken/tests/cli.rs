@@ -398,7 +398,7 @@ fn reanalyze_counts_tracks_without_a_mean_bar() {
     let o = necken(&store_path, &["reanalyze", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("head: necken-style-head-v16"), "{err}");
+    assert!(err.contains("head: necken-style-head-v17"), "{err}");
     assert!(
         err.contains("1 track(s) have no mean bar") && err.contains("analyze --force"),
         "{err}"

@@ -81,7 +81,7 @@ fn the_bundled_style_heads_call_the_demo_clip_a_polska() {
     for (k, (head, net)) in [
         ("models/style-head-v1.nkhead", &[][..]),
         ("models/style-head-v2.nkhead", &v1_net[..]),
-        ("models/style-head-v16.nkhead", &[][..]),
+        ("models/style-head-v17.nkhead", &[][..]),
     ]
     .iter()
     .enumerate()

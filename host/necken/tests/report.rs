@@ -65,7 +65,7 @@ fn report_draws_the_store_and_the_chosen_tracks() {
         assert!(svg.starts_with("<svg") && svg.contains("<text"), "{want}");
     }
     let styles_svg = std::fs::read_to_string(out.join("styles.svg")).unwrap();
-    assert!(styles_svg.contains("styles of 22 track(s) by necken-style-head-v16"));
+    assert!(styles_svg.contains("styles of 22 track(s) by necken-style-head-v17"));
     let bar = std::fs::read_to_string(out.join(format!("{short}-bar.svg"))).unwrap();
     assert!(bar.contains("the mean bar") && bar.contains("treble"));
     let rhythm = std::fs::read_to_string(out.join(format!("{short}-rhythm.svg"))).unwrap();

@@ -35,7 +35,7 @@ pub struct ModelArgs {
 pub struct HeadArgs {
     /// Style head (`.nkhead`): names each track's dance, and binary bars by the dance's
     /// notation (4/4 schottis and marches, 2/4 polka and engelska). Default:
-    /// models/style-head-v16.nkhead from the working directory or the install root, else the
+    /// models/style-head-v17.nkhead from the working directory or the install root, else the
     /// copy built into necken.
     #[arg(long, env = "NECKEN_STYLE_MODEL")]
     pub model: Option<PathBuf>,
