@@ -34,36 +34,62 @@ pub fn fit_linear_head(
     id: &str,
     trained_on: &str,
 ) -> Result<StyleHead, String> {
+    let classes = classes_of(examples)?;
+    let (d, k) = (FEATURE_DIM, classes.len());
+    let (mean, scale) = standardization(examples);
+    let (xs, ys) = standardized(examples, &mean, &scale, &classes)?;
+    let (w, b) = fit_softmax(&xs, &ys, k, None, config);
+    let layer = Dense {
+        inputs: d as u32,
+        outputs: k as u32,
+        weights: w.iter().map(|&v| v as f32).collect(),
+        bias: b.iter().map(|&v| v as f32).collect(),
+        relu: false,
+    };
+    let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
+    Ok(new_head(
+        id,
+        trained_on,
+        classes,
+        (to_f32(mean), to_f32(scale)),
+        vec![layer],
+    ))
+}
+
+/// The styles present in the examples, in order (at least two).
+pub(crate) fn classes_of(examples: &[(Vec<f32>, Style)]) -> Result<Vec<Style>, String> {
     let mut classes: Vec<Style> = examples.iter().map(|e| e.1).collect();
     classes.sort();
     classes.dedup();
     if classes.len() < 2 {
         return Err("need examples of at least two styles".into());
     }
-    let (d, k) = (FEATURE_DIM, classes.len());
-    let (mean, scale) = standardization(examples);
-    let (xs, ys) = standardized(examples, &mean, &scale, &classes)?;
-    let (w, b) = fit_softmax(&xs, &ys, k, None, config);
-    Ok(StyleHead {
+    Ok(classes)
+}
+
+/// A head of the current feature version over `classes`, reading its inputs through the
+/// standardization `(mean, scale)` and `layers`, not yet calibrated.
+pub(crate) fn new_head(
+    id: &str,
+    trained_on: &str,
+    classes: Vec<Style>,
+    (feature_mean, feature_scale): (Vec<f32>, Vec<f32>),
+    layers: Vec<Dense>,
+) -> StyleHead {
+    StyleHead {
         id: id.to_string(),
         feature_version: FEATURE_VERSION,
         classes,
-        feature_mean: mean.iter().map(|&m| m as f32).collect(),
-        feature_scale: scale.iter().map(|&s| s as f32).collect(),
-        layers: vec![Dense {
-            inputs: d as u32,
-            outputs: k as u32,
-            weights: w.iter().map(|&v| v as f32).collect(),
-            bias: b.iter().map(|&v| v as f32).collect(),
-            relu: false,
-        }],
+        feature_mean,
+        feature_scale,
+        layers,
         trained_on: trained_on.to_string(),
         // The caller knows which embedding network the examples came from.
         embedding_model: None,
         // Windows read as tracks until the caller calibrates them.
         window_temperature: 1.0,
         window_model: None,
-    })
+    }
 }
 
 /// A linear model over `head`'s classes fitted on `examples` as a correction of `head`: its

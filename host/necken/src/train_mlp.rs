@@ -1,6 +1,7 @@
-//! Fitting a one-hidden-layer (ReLU) network over the standardized feature vector, for the
-//! live windows: where a window model is unsure between neighbouring dances (a polska's and a
-//! mazurka's uneven bars lie on all sides of the even bar) a linear model cannot draw the line.
+//! Fitting a one-hidden-layer (ReLU) network over the standardized feature vector, for a
+//! head's track or window model: where a model is unsure between neighbouring dances (a
+//! polska's and a mazurka's uneven bars lie on all sides of the even bar) a linear model
+//! cannot draw the line.
 //!
 //! Mini-batch Adam on the L2-regularized cross-entropy, in f32, from a seeded Glorot-uniform
 //! start and a seeded shuffle: the same examples, settings and seed give the same bytes.
@@ -186,22 +187,42 @@ pub struct FittedNet {
     pub layers: Vec<Dense>,
 }
 
-/// Fits the network on `examples` over `classes` (in that order).
-pub fn fit_mlp(
-    examples: &[(Vec<f32>, Style)],
-    classes: &[Style],
+/// Examples standardized once for every net fitted on them.
+struct Standardized {
+    mean: Vec<f32>,
+    scale: Vec<f32>,
+    xs: Vec<Vec<f32>>,
+    ys: Vec<usize>,
+}
+
+impl Standardized {
+    fn of(examples: &[(Vec<f32>, Style)], classes: &[Style]) -> Result<Standardized, String> {
+        if examples.is_empty() {
+            return Err("a network needs examples".into());
+        }
+        let (mean, scale) = standardization(examples);
+        let (xs, ys) = standardized(examples, &mean, &scale, classes)?;
+        let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect::<Vec<f32>>();
+        Ok(Standardized {
+            mean: to_f32(mean),
+            scale: to_f32(scale),
+            xs: xs.into_iter().map(to_f32).collect(),
+            ys,
+        })
+    }
+}
+
+/// Fits one network of `k` classes on standardized examples.
+fn fit_standardized(
+    data: &Standardized,
+    k: usize,
     config: &MlpConfig,
 ) -> Result<FittedNet, String> {
-    if examples.is_empty() || config.hidden == 0 || config.batch == 0 {
-        return Err("a network needs examples, hidden units and a batch size".into());
+    if config.hidden == 0 || config.batch == 0 {
+        return Err("a network needs hidden units and a batch size".into());
     }
-    let (mean, scale) = standardization(examples);
-    let (xs, ys) = standardized(examples, &mean, &scale, classes)?;
-    let xs: Vec<Vec<f32>> = xs
-        .into_iter()
-        .map(|x| x.into_iter().map(|v| v as f32).collect())
-        .collect();
-    let (d, k) = (FEATURE_DIM, classes.len());
+    let (xs, ys) = (&data.xs, &data.ys);
+    let d = FEATURE_DIM;
     let mut rng = SplitMix(config.seed);
     let mut hidden = Layer::glorot(d, config.hidden, &mut rng);
     let mut out = Layer::glorot(config.hidden, k, &mut rng);
@@ -244,10 +265,9 @@ pub fn fit_mlp(
             out.adam(step, config);
         }
     }
-    let to_f32 = |v: Vec<f64>| v.into_iter().map(|x| x as f32).collect();
     Ok(FittedNet {
-        mean: to_f32(mean),
-        scale: to_f32(scale),
+        mean: data.mean.clone(),
+        scale: data.scale.clone(),
         layers: vec![hidden.dense(true), out.dense(false)],
     })
 }
@@ -260,17 +280,16 @@ pub fn fit_averaged(
     config: &MlpConfig,
     count: usize,
 ) -> Result<FittedNet, String> {
-    let mut nets = vec![];
-    let mut normalization = None;
-    for seed in (config.seed..).take(count.max(1)) {
-        let net = fit_mlp(examples, classes, &MlpConfig { seed, ..*config })?;
-        normalization = Some((net.mean, net.scale));
-        nets.push(net.layers);
-    }
-    let (mean, scale) = normalization.expect("at least one net");
+    let data = Standardized::of(examples, classes)?;
+    let nets = (config.seed..)
+        .take(count.max(1))
+        .map(|seed| {
+            fit_standardized(&data, classes.len(), &MlpConfig { seed, ..*config }).map(|n| n.layers)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(FittedNet {
-        mean,
-        scale,
+        mean: data.mean,
+        scale: data.scale,
         layers: average_nets(&nets)?,
     })
 }
@@ -363,7 +382,7 @@ mod tests {
             l2: 1e-4,
             seed: 3,
         };
-        let fitted = fit_mlp(&train, &classes, &config).unwrap();
+        let fitted = fit_averaged(&train, &classes, &config, 1).unwrap();
         let mut net = linear.clone();
         (net.feature_mean, net.feature_scale, net.layers) = (
             fitted.mean.clone(),
@@ -375,12 +394,12 @@ mod tests {
             crate::calibrate::accuracy(&net, &held),
         );
         assert!(lin < 0.65 && mlp > 0.9, "linear {lin}, network {mlp}");
-        let again = fit_mlp(&train, &classes, &config).unwrap();
+        let again = fit_averaged(&train, &classes, &config, 1).unwrap();
         assert_eq!(again, fitted);
         let layers = fitted.layers;
 
         // Averaged with a net from another seed: logits are exactly the mean of the two.
-        let other = fit_mlp(&train, &classes, &MlpConfig { seed: 4, ..config })
+        let other = fit_averaged(&train, &classes, &MlpConfig { seed: 4, ..config }, 1)
             .unwrap()
             .layers;
         let averaged = average_nets(&[layers.clone(), other.clone()]).unwrap();

@@ -15,7 +15,7 @@ use super::models::load_head_file;
 use super::{CliResult, Context};
 use crate::calibrate::{self, accuracy};
 use crate::labels::{read_all_labels, stem_of};
-use crate::train::{fit_linear_correction, fit_linear_head, TrainConfig};
+use crate::train::{classes_of, fit_linear_correction, fit_linear_head, new_head, TrainConfig};
 use crate::train_mlp::{fit_averaged, MlpConfig};
 
 /// Arguments of `necken train-head`.
@@ -237,23 +237,21 @@ fn track_model(
             ex.tracks.len()
         );
     }
-    // With `--hidden` the linear head only gives the classes and the file's other fields (no
-    // steps): its layer is replaced by the network.
-    let linear = TrainConfig {
-        steps: if args.hidden > 0 { 0 } else { config.steps },
-        learning_rate: config.learning_rate,
-        l2: config.l2,
+    let mut head = if args.hidden > 0 {
+        let classes = classes_of(&ex.tracks)?;
+        let config = net_config(args, args.hidden, config);
+        let net = fit_averaged(&ex.tracks, &classes, &config, args.nets)?;
+        let normalization = (net.mean, net.scale);
+        new_head(
+            &args.id,
+            &args.trained_on,
+            classes,
+            normalization,
+            net.layers,
+        )
+    } else {
+        fit_linear_head(&ex.tracks, config, &args.id, &args.trained_on)?
     };
-    let mut head = fit_linear_head(&ex.tracks, &linear, &args.id, &args.trained_on)?;
-    if args.hidden > 0 {
-        let net = fit_averaged(
-            &ex.tracks,
-            &head.classes,
-            &net_config(args, args.hidden, config),
-            args.nets,
-        )?;
-        (head.feature_mean, head.feature_scale, head.layers) = (net.mean, net.scale, net.layers);
-    }
     head.embedding_model = network;
     if !args.calibrate.is_empty() {
         if ex.validation.is_empty() {
@@ -315,7 +313,7 @@ fn net_config(args: &Args, hidden: usize, config: &TrainConfig) -> MlpConfig {
 
 /// The window model over the head's classes: the track model corrected on the
 /// window-length excerpts ([`fit_linear_correction`]), or with `--window-hidden` a network
-/// of its own ([`fit_mlp`]).
+/// of its own ([`fit_averaged`]).
 fn fit_window_model(
     head: &StyleHead,
     windows: &[(Vec<f32>, Style)],
